@@ -1,0 +1,43 @@
+-- Group roles and their grants. Runs after every `yoyo apply` that applied something;
+-- idempotent: roles are created only when missing, grants are re-granted harmlessly.
+--   vedb_owner     owns the schema objects: DDL and everything else
+--   vedb_app       the API and ingest: read and write data, no DDL
+--   vedb_readonly  analytics reads and NocoDB: SELECT only
+-- Login roles (created by the deploy, with passwords from secrets) are granted one of these.
+
+SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
+SET LOCAL statement_timeout = '1min';
+
+DO $$
+DECLARE
+    group_role text;
+BEGIN
+    FOREACH group_role IN ARRAY ARRAY['vedb_owner', 'vedb_app', 'vedb_readonly'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = group_role) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
+        END IF;
+    END LOOP;
+END
+$$;
+
+GRANT USAGE ON SCHEMA learning, gamification, social, analytics
+    TO vedb_owner, vedb_app, vedb_readonly;
+GRANT CREATE ON SCHEMA learning, gamification, social, analytics TO vedb_owner;
+
+GRANT ALL ON ALL TABLES IN SCHEMA learning, gamification, social, analytics TO vedb_owner;
+GRANT ALL ON ALL SEQUENCES IN SCHEMA learning, gamification, social, analytics TO vedb_owner;
+
+GRANT SELECT, INSERT, UPDATE, DELETE
+    ON ALL TABLES IN SCHEMA learning, gamification, social, analytics TO vedb_app;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA learning, gamification, social, analytics
+    TO vedb_app;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA learning, gamification, social, analytics TO vedb_readonly;
+
+-- Tables created later by the migrating role get the same grants without another apply.
+ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
+    GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO vedb_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
+    GRANT USAGE, SELECT ON SEQUENCES TO vedb_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
+    GRANT SELECT ON TABLES TO vedb_readonly;

@@ -1,0 +1,3 @@
+"""V-EdFinance database stack: schema, analytics, local stack and provisioning."""
+
+__version__ = "0.1.0"

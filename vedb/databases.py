@@ -1,0 +1,39 @@
+"""Create and drop whole databases on a server, e.g. one fresh database per test module."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import uuid
+
+import psycopg
+from psycopg import sql
+
+_SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def with_database(url: str, dbname: str) -> str:
+    """The same server URL, pointing at another database."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(dbname)))
+
+
+def database_name(url: str) -> str:
+    return urllib.parse.unquote(urllib.parse.urlsplit(url).path.lstrip("/")) or "postgres"
+
+
+def create_database(server_url: str, prefix: str = "vedb_test") -> str:
+    """Creates an empty database with a unique name and returns its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    if not _SAFE_NAME.match(name):
+        raise ValueError(f"bad database name {name!r}: use lowercase letters, digits and _")
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return with_database(server_url, name)
+
+
+def drop_database(database_url: str) -> None:
+    name = database_name(database_url)
+    with psycopg.connect(with_database(database_url, "postgres"), autocommit=True) as conn:
+        # FORCE: a test that failed mid-way may still hold connections.
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

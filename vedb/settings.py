@@ -1,0 +1,40 @@
+"""One place for configuration: environment variables prefixed ``VEDB_``."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+StackBackend = Literal["auto", "docker", "local"]
+
+
+def _default_state_file() -> Path:
+    # A temp path, so `vedb stack down` leaves nothing behind once it removes it.
+    return Path(tempfile.gettempdir()) / f"vedb-stack-{os.getuid()}.json"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEDB_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="libpq URL of the application database"
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL of the cache")
+    test_database_url: str | None = Field(
+        default=None, description="PostgreSQL server the tests use instead of starting one"
+    )
+    test_redis_url: str | None = Field(
+        default=None, description="Redis server the tests use instead of starting one"
+    )
+    stack_backend: StackBackend = Field(
+        default="auto", description="auto: Docker engine if one answers, else local binaries"
+    )
+    stack_state_file: Path = Field(default_factory=_default_state_file)
+    migrations_dir: Path = REPO_ROOT / "migrations"
