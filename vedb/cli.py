@@ -56,7 +56,7 @@ def stack_up() -> None:
     out.print("Stack started." if started else "Stack already running.")
     out.print(f"PostgreSQL  {stack.postgres.describe()}", highlight=False)
     out.print(f"Redis       {stack.redis.describe()}", highlight=False)
-    out.print("For other shells: eval \"$(vedb stack env)\"; stop with: vedb stack down")
+    out.print('For other shells: eval "$(vedb stack env)"; stop with: vedb stack down')
 
 
 @stack_app.command("env")
@@ -131,7 +131,7 @@ def _apt_install(packages: list[str]) -> None:
     if not had_policy:
         with open(policy, "w") as fh:
             fh.write("#!/bin/sh\nexit 101\n")
-        os.chmod(policy, 0o755)
+        os.chmod(policy, 0o755)  # noqa: S103 -- invoke-rc.d runs it, so it must be executable
     try:
         subprocess.run(
             ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],

@@ -36,4 +36,5 @@ def drop_database(database_url: str) -> None:
     name = database_name(database_url)
     with psycopg.connect(with_database(database_url, "postgres"), autocommit=True) as conn:
         # FORCE: a test that failed mid-way may still hold connections.
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(drop.format(sql.Identifier(name)))

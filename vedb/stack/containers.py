@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import docker
+from docker.errors import NotFound
+from testcontainers.community.postgres import PostgresContainer
+from testcontainers.community.redis import RedisContainer
+from testcontainers.core.config import testcontainers_config
+
 from vedb.stack.servers import Server, StackError, new_password
 
 POSTGRES_IMAGE = "postgres:15"
@@ -11,8 +17,6 @@ REDIS_IMAGE = "redis:7"
 def docker_answers() -> bool:
     """True when a Docker engine (not just the client binary) responds to a ping."""
     try:
-        import docker
-
         client = docker.from_env(timeout=3)
         try:
             return bool(client.ping())
@@ -25,14 +29,10 @@ def docker_answers() -> bool:
 def _detach_from_reaper() -> None:
     # Ryuk removes containers when this process exits; `vedb stack up` must outlive it,
     # and `vedb stack down` removes the containers itself.
-    from testcontainers.core.config import testcontainers_config
-
     testcontainers_config.ryuk_disabled = True
 
 
 def start_container_postgres() -> Server:
-    from testcontainers.community.postgres import PostgresContainer
-
     _detach_from_reaper()
     password = new_password()
     container = PostgresContainer(
@@ -46,8 +46,6 @@ def start_container_postgres() -> Server:
 
 
 def start_container_redis() -> Server:
-    from testcontainers.community.redis import RedisContainer
-
     _detach_from_reaper()
     password = new_password()
     container = RedisContainer(REDIS_IMAGE, password=password)
@@ -59,9 +57,6 @@ def start_container_redis() -> Server:
 
 
 def stop_container(server: Server) -> None:
-    import docker
-    from docker.errors import NotFound
-
     client = docker.from_env()
     try:
         client.containers.get(server.container_id).remove(force=True, v=True)

@@ -35,14 +35,14 @@ PG_SERVER_OPTIONS = {
 }
 
 
-def _run(cmd: list[str], user: RunAs, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    extra: dict[str, object] = {}
-    if user.switches:
-        extra = {"user": user.uid, "group": user.gid, "extra_groups": []}
+def _run(cmd: list[str], user: RunAs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HOME": tempfile.gettempdir(), "LC_ALL": "C.UTF-8"}
+    if not user.switches:
+        return subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     return subprocess.run(
-        cmd, check=False, capture_output=True, text=True, env=env, **extra, **kwargs  # type: ignore[call-overload]
-    )
+        cmd, check=False, capture_output=True, text=True, env=env,
+        user=user.uid, group=user.gid, extra_groups=[],
+    )  # fmt: skip
 
 
 def _workdir(prefix: str, user: RunAs) -> Path:
@@ -62,7 +62,7 @@ def _fail(what: str, proc: subprocess.CompletedProcess[str], log: Path | None = 
 def start_local_postgres() -> Server:
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
-        raise StackError(f"No PostgreSQL server binaries (initdb, pg_ctl) found: {PG_INSTALL_HINT}.")
+        raise StackError(f"No PostgreSQL server binaries (initdb, pg_ctl): {PG_INSTALL_HINT}.")
     user = run_as()
     workdir = _workdir("vedb-pg-", user)
     password = new_password()

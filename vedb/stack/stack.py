@@ -92,8 +92,8 @@ def stop_server(server: Server) -> None:
 def start_stack(settings: Settings | None = None) -> Stack:
     settings = settings or Settings()
     # Decide both sources first, so a missing Redis fails before PostgreSQL is started.
-    for kind in ("postgres", "redis"):
-        choose_source(kind, settings)  # type: ignore[arg-type]
+    choose_source("postgres", settings)
+    choose_source("redis", settings)
     postgres = start_server("postgres", settings)
     try:
         redis = start_server("redis", settings)

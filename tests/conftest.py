@@ -1,0 +1,60 @@
+"""Shared fixtures: one throwaway stack per test session, a fresh database per module or test.
+
+The servers come from the same code as `vedb stack up`: VEDB_TEST_DATABASE_URL /
+VEDB_TEST_REDIS_URL if set, else a Docker engine via testcontainers, else local binaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from vedb import migrations
+from vedb.databases import create_database, drop_database
+from vedb.settings import Settings
+from vedb.stack import Stack, StackError, start_stack
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Stack]:
+    try:
+        started = start_stack(Settings())
+    except StackError as exc:
+        pytest.fail(f"cannot start the test servers: {exc}", pytrace=False)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+def fresh_db(stack: Stack) -> Iterator[str]:
+    """An empty database of its own for one test."""
+    url = create_database(stack.postgres.url)
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def migrated_db(stack: Stack) -> Iterator[str]:
+    """A database at migration head, shared by one test module."""
+    url = create_database(stack.postgres.url)
+    try:
+        migrations.apply_all(url)
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def conn(migrated_db: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A connection to the module's migrated database whose changes are rolled back."""
+    with psycopg.connect(migrated_db) as connection:
+        try:
+            yield connection
+        finally:
+            connection.rollback()

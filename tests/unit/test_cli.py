@@ -1,0 +1,66 @@
+"""The `vedb` CLI as a user runs it: real subprocesses against a real database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+VEDB = str(Path(sys.executable).parent / "vedb")
+
+
+def run_vedb(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
+    return subprocess.run(
+        [VEDB, *args], env={**clean, "COLUMNS": "200", **env},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_migrate_applies_then_reports_head(fresh_db: str) -> None:
+    first = run_vedb("migrate", VEDB_DATABASE_URL=fresh_db)
+    assert first.returncode == 0, first.stderr
+    assert "Applied 11 migration(s)." in first.stdout
+    assert "0011.create-index-courses-level-published" in first.stdout
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("SELECT to_regclass('analytics.behavior_log')").fetchone() == (
+            "analytics.behavior_log",
+        )
+
+    second = run_vedb("migrate", VEDB_DATABASE_URL=fresh_db)
+    assert second.returncode == 0 and "Already at head." in second.stdout
+
+    status = run_vedb("migrate", "--status", VEDB_DATABASE_URL=fresh_db)
+    lines = status.stdout.splitlines()
+    assert len(lines) == 11 and all(line.startswith("applied") for line in lines)
+
+
+def test_migrate_status_lists_pending_on_an_empty_database(fresh_db: str) -> None:
+    status = run_vedb("migrate", "--status", VEDB_DATABASE_URL=fresh_db)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines()[0] == "pending  0001.create-learning-schema"
+
+
+def test_migrate_names_an_unreachable_database() -> None:
+    result = run_vedb("migrate", VEDB_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode != 0
+    assert "127.0.0.1" in result.stderr
+
+
+def test_doctor_finds_servers_here() -> None:
+    result = run_vedb("stack", "doctor", VEDB_STACK_BACKEND="local")
+    assert result.returncode == 0, result.stderr
+    assert "can be started here" in result.stdout
+
+
+def test_stack_env_without_a_stack_says_how_to_start_one(tmp_path: Path) -> None:
+    result = run_vedb("stack", "env", VEDB_STACK_STATE_FILE=str(tmp_path / "none.json"))
+    assert result.returncode == 1
+    assert "vedb stack up" in result.stderr
+
+
+def test_version() -> None:
+    assert run_vedb("version").stdout.strip() == "0.1.0"
