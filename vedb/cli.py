@@ -7,10 +7,13 @@ import shutil
 import subprocess
 from typing import Annotated
 
+import psycopg
+import psycopg2
 import typer
 from rich.console import Console
 
 from vedb import __version__, migrations
+from vedb.databases import redact
 from vedb.settings import Settings
 from vedb.stack import StackError, detached
 from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
@@ -149,12 +152,15 @@ def migrate(
 ) -> None:
     """Apply pending migrations to VEDB_DATABASE_URL (or the running stack), like `yoyo apply`."""
     url = database_url(Settings())
-    if status:
-        for item in migrations.status(url):
-            mark = "[green]applied[/]" if item.applied else "[yellow]pending[/]"
-            out.print(f"{mark}  {item.id}")
-        return
-    applied = migrations.apply_all(url)
+    try:
+        if status:
+            for item in migrations.status(url):
+                mark = "[green]applied[/]" if item.applied else "[yellow]pending[/]"
+                out.print(f"{mark}  {item.id}")
+            return
+        applied = migrations.apply_all(url)
+    except (psycopg.Error, psycopg2.Error) as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
     out.print(f"Applied {len(applied)} migration(s)." if applied else "Already at head.")
     for migration_id in applied:
         out.print(f"  {migration_id}", highlight=False)

@@ -18,6 +18,15 @@ def with_database(url: str, dbname: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path="/" + urllib.parse.quote(dbname)))
 
 
+def redact(url: str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 def database_name(url: str) -> str:
     return urllib.parse.unquote(urllib.parse.urlsplit(url).path.lstrip("/")) or "postgres"
 

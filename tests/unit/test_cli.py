@@ -45,9 +45,11 @@ def test_migrate_status_lists_pending_on_an_empty_database(fresh_db: str) -> Non
 
 
 def test_migrate_names_an_unreachable_database() -> None:
-    result = run_vedb("migrate", VEDB_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
-    assert result.returncode != 0
-    assert "127.0.0.1" in result.stderr
+    result = run_vedb("migrate", VEDB_DATABASE_URL="postgresql://nobody:s3cret@127.0.0.1:1/none")
+    assert result.returncode == 1
+    assert "error: database postgresql://nobody:***@127.0.0.1:1/none" in result.stderr
+    assert "Connection refused" in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_doctor_finds_servers_here() -> None:
