@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 import psycopg
@@ -144,6 +145,39 @@ def _apt_install(packages: list[str]) -> None:
     finally:
         if not had_policy:
             os.remove(policy)
+
+
+@app.command()
+def seed(
+    profile: Annotated[str, typer.Option(help="demo, load or scale.")] = "demo",
+    seed_value: Annotated[
+        int, typer.Option("--seed", help="Random seed: same seed, same rows.")
+    ] = 1,
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="Last day of the period, YYYY-MM-DD (default: today, UTC)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace data the seeder did not make, even in production.")
+    ] = False,
+) -> None:
+    """Replace the data in VEDB_DATABASE_URL with a deterministic seeded profile."""
+    from vedb.seed_command import seed_database, summary
+    from vedb.seeding import SeedRefused
+
+    try:
+        end = date.fromisoformat(anchor) if anchor else datetime.now(UTC).date()
+    except ValueError:
+        raise fail(f"--anchor {anchor!r} is not a date: use YYYY-MM-DD") from None
+    url = database_url(Settings())
+    try:
+        result = seed_database(url, profile, seed_value, end, force=force, console=err)
+    except (SeedRefused, ValueError) as exc:
+        raise fail(f"refusing to seed {redact(url)}: {exc}" if isinstance(exc, SeedRefused)
+                   else str(exc)) from exc  # fmt: skip
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    out.print(summary(result))
 
 
 @app.command()

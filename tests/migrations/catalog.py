@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-PROJECT_SCHEMAS = ("learning", "gamification", "social", "analytics")
+PROJECT_SCHEMAS = ("learning", "gamification", "social", "analytics", "ops")
 
 
 def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:

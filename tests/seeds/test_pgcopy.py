@@ -40,7 +40,16 @@ def test_every_kind_round_trips(fresh_db: str) -> None:
             copy.write(pgcopy.HEADER + pgcopy.encode(columns) + pgcopy.TRAILER)
         rows = conn.execute("SELECT i, b, t, d, u, s, j::text, n FROM t ORDER BY i").fetchall()
     expected = [
-        (-(2**62), False, moments[1], date(1999, 12, 31), uuids[1], texts[1], None, Decimal("0.00")),
+        (
+            -(2**62),
+            False,
+            moments[1],
+            date(1999, 12, 31),
+            uuids[1],
+            texts[1],
+            None,
+            Decimal("0.00"),
+        ),
         (1, True, moments[0], date(2000, 1, 1), uuids[0], texts[0], '{"a": [1, 2]}', Decimal("0")),
         (2**63 - 1, True, moments[2], date(2026, 11, 21), uuids[2], texts[2], "{}", Decimal("1")),
     ]
@@ -49,7 +58,9 @@ def test_every_kind_round_trips(fresh_db: str) -> None:
 
 
 def test_numeric_encoding_matches_postgres(fresh_db: str) -> None:
-    column = pgcopy.Column("n", "bytes", np.arange(len(NUMERICS)), [pgcopy.numeric(v) for v in NUMERICS])
+    column = pgcopy.Column(
+        "n", "bytes", np.arange(len(NUMERICS)), [pgcopy.numeric(v) for v in NUMERICS]
+    )
     ids = pgcopy.Column("i", "int8", np.arange(len(NUMERICS)))
     with psycopg.connect(fresh_db) as conn:
         conn.execute("CREATE TABLE n (i bigint, n numeric)")

@@ -23,8 +23,8 @@ def run_vedb(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_migrate_applies_then_reports_head(fresh_db: str) -> None:
     first = run_vedb("migrate", VEDB_DATABASE_URL=fresh_db)
     assert first.returncode == 0, first.stderr
-    assert "Applied 11 migration(s)." in first.stdout
-    assert "0011.create-index-courses-level-published" in first.stdout
+    assert "Applied 12 migration(s)." in first.stdout
+    assert "0012.create-ops-seed-runs" in first.stdout
     with psycopg.connect(fresh_db) as conn:
         assert conn.execute("SELECT to_regclass('analytics.behavior_log')").fetchone() == (
             "analytics.behavior_log",
@@ -35,7 +35,7 @@ def test_migrate_applies_then_reports_head(fresh_db: str) -> None:
 
     status = run_vedb("migrate", "--status", VEDB_DATABASE_URL=fresh_db)
     lines = status.stdout.splitlines()
-    assert len(lines) == 11 and all(line.startswith("applied") for line in lines)
+    assert len(lines) == 12 and all(line.startswith("applied") for line in lines)
 
 
 def test_migrate_status_lists_pending_on_an_empty_database(fresh_db: str) -> None:

@@ -1,0 +1,83 @@
+"""`vedb seed`: guard, generate, load, and report what was loaded how fast."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from seeds import Dataset, generate, get_profile
+from vedb.seed_progress import LoadProgress, RichProgress, Silent
+from vedb.seeding import LoadReport, SeedRefused, load, missing_tables, refusal
+
+SEEDED_TABLES = [
+    "learning.users", "learning.courses", "learning.lessons", "learning.enrollments",
+    "learning.user_progress", "gamification.achievements", "gamification.user_achievements",
+    "gamification.point_ledger", "gamification.streaks", "social.friendships", "social.follows",
+    "analytics.behavior_log",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    dataset: Dataset
+    generate_seconds: float
+    report: LoadReport
+
+
+def seed_database(
+    url: str, profile_name: str, seed: int, anchor: date, *, force: bool = False,
+    console: Console | None = None,
+) -> SeedResult:  # fmt: skip
+    profile = get_profile(profile_name)
+    with psycopg.connect(url) as conn:
+        missing = missing_tables(conn, [*SEEDED_TABLES, "ops.seed_runs"])
+        if missing:
+            raise SeedRefused(
+                f"the schema is not migrated ({missing[0]} is missing): "
+                "run `vedb migrate` or `yoyo apply` first"
+            )
+        reason = refusal(conn, SEEDED_TABLES)
+        if reason and not force:
+            raise SeedRefused(f"{reason}. Nothing was changed; pass --force to replace it.")
+        conn.commit()  # COPY FREEZE wants no snapshot left over from these checks
+
+        started = time.perf_counter()
+        if console:
+            with console.status(f"Generating the {profile.name!r} profile (seed {seed}) ..."):
+                dataset = generate(profile, seed, anchor)
+        else:
+            dataset = generate(profile, seed, anchor)
+        generated = time.perf_counter() - started
+
+        progress: LoadProgress
+        if console:
+            with RichProgress(console) as progress:
+                report = load(conn, dataset, progress)
+        else:
+            report = load(conn, dataset, Silent())
+    return SeedResult(dataset, generated, report)
+
+
+def summary(result: SeedResult) -> Table:
+    report = result.report
+    table = Table(title=f"Seeded profile {result.dataset.profile.name!r}, seed "
+                        f"{result.dataset.seed}, anchor {result.dataset.anchor}")  # fmt: skip
+    for header in ("table", "rows", "COPY s", "rows/s", "MB/s"):
+        table.add_column(header, justify="left" if header == "table" else "right")
+    for load in report.tables:
+        table.add_row(load.table, f"{load.rows:,}", f"{load.seconds:.2f}",
+                      f"{load.rows_per_s:,.0f}", f"{load.mb_per_s:.1f}")  # fmt: skip
+    rows = sum(t.rows for t in report.tables)
+    table.add_section()
+    table.add_row("generate (numpy)", "", f"{result.generate_seconds:.2f}", "", "")
+    table.add_row("COPY, all tables", f"{rows:,}", f"{report.copy_seconds:.2f}",
+                  f"{rows / report.copy_seconds:,.0f}", "")  # fmt: skip
+    table.add_row("keys, indexes, FKs, ANALYZE", "", f"{report.index_seconds:.2f}", "", "")
+    total = result.generate_seconds + report.total_seconds
+    table.add_row("[bold]total[/]", f"{rows:,}", f"[bold]{total:.2f}[/]", "", "")
+    return table

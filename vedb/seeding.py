@@ -1,0 +1,253 @@
+"""Loads a generated dataset: guarded, in one transaction, with binary COPY and late indexes.
+
+Keys, unique constraints, foreign keys and indexes are dropped after the TRUNCATE and rebuilt
+after the COPY, from their own definitions in the catalog (so the migrations stay the only
+place that defines them). Building an index once over sorted data is far cheaper than
+maintaining it row by row, and re-adding a foreign key checks the whole table in one join.
+Everything happens in one transaction: a failed or interrupted seed changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import psycopg
+from psycopg import sql
+
+from seeds import Dataset
+from vedb import pgcopy
+from vedb.seed_progress import LoadProgress
+
+CHUNK_ROWS = 500_000
+Connection = psycopg.Connection[tuple[object, ...]]
+
+
+class SeedRefused(RuntimeError):
+    """The database holds data the seeder must not replace without --force."""
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    table: str
+    rows: int
+    bytes: int
+    seconds: float
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.bytes / 1e6 / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class LoadReport:
+    tables: list[TableLoad] = field(default_factory=list)
+    copy_seconds: float = 0.0
+    index_seconds: float = 0.0
+    total_seconds: float = 0.0
+
+    def table(self, name: str) -> TableLoad:
+        return next(t for t in self.tables if t.table == name)
+
+
+def _qualified(name: str) -> sql.Composable:
+    schema, table = name.split(".")
+    return sql.Identifier(schema, table)
+
+
+def missing_tables(conn: Connection, tables: list[str]) -> list[str]:
+    rows = conn.execute(
+        "SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NULL", (tables,)
+    )
+    return [str(r[0]) for r in rows.fetchall()]
+
+
+def row_counts(conn: Connection, tables: list[str]) -> dict[str, int]:
+    counts = {}
+    for table in tables:
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_qualified(table))).fetchone()
+        counts[table] = int(row[0]) if row else 0
+    return counts
+
+
+def refusal(conn: Connection, tables: list[str]) -> str | None:
+    """Why seeding this database would destroy something it should not, or None."""
+    row = conn.execute("SELECT current_database(), current_setting('vedb.environment', true)")
+    database, environment = row.fetchone() or ("?", None)
+    if environment == "production":
+        return (f"database {database!r} is marked production "
+                "(its setting vedb.environment is 'production')")  # fmt: skip
+    counts = row_counts(conn, tables)
+    if not any(counts.values()):
+        return None
+    last = conn.execute("SELECT row_counts FROM ops.seed_runs ORDER BY id DESC LIMIT 1").fetchone()
+    if last is None:
+        table, rows = next((t, n) for t, n in counts.items() if n)
+        return f"database {database!r} holds data the seeder did not make ({table} has {rows:,} rows, and no seed ran here)"  # noqa: E501
+    seeded: dict[str, int] = last[0]  # type: ignore[assignment]
+    for table, rows in counts.items():
+        if rows != seeded.get(table, 0):
+            return (f"database {database!r} holds data the seeder did not make ({table} has "
+                    f"{rows:,} rows; the last seed left {seeded.get(table, 0):,})")  # fmt: skip
+    return None
+
+
+@dataclass(frozen=True)
+class _Deferred:
+    """Definitions dropped before the load, in the order to drop them."""
+
+    foreign_keys: list[tuple[str, str, str]]  # table, name, definition
+    keys: list[tuple[str, str, str]]  # primary keys and unique constraints
+    indexes: list[tuple[str, str]]  # name, CREATE INDEX statement
+
+
+def _defer_keys_and_indexes(conn: Connection, tables: list[str]) -> _Deferred:
+    constraints = conn.execute(
+        """
+        SELECT format('%%I.%%I', n.nspname, t.relname), c.conname, pg_get_constraintdef(c.oid),
+               c.contype
+        FROM pg_constraint c
+        JOIN pg_class t ON t.oid = c.conrelid
+        JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('p', 'u', 'f')
+        ORDER BY 1, 2
+        """,
+        (tables,),
+    ).fetchall()
+    indexes = conn.execute(
+        """
+        SELECT format('%%I.%%I', n.nspname, c.relname), pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indexrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE i.indrelid = ANY(%s::regclass[])
+          AND NOT EXISTS (SELECT FROM pg_constraint k
+                          WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
+        ORDER BY 1
+        """,
+        (tables,),
+    ).fetchall()
+    deferred = _Deferred(
+        foreign_keys=[(str(t), str(n), str(d)) for t, n, d, kind in constraints if kind == "f"],
+        keys=[(str(t), str(n), str(d)) for t, n, d, kind in constraints if kind != "f"],
+        indexes=[(str(n), str(d)) for n, d in indexes],
+    )
+    for table, name, _ in deferred.foreign_keys + deferred.keys:
+        conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+                sql.SQL(table), sql.Identifier(name)
+            )
+        )
+    for name, _ in deferred.indexes:
+        conn.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(name)))
+    return deferred
+
+
+def _restore_statements(deferred: _Deferred) -> Iterator[tuple[str, sql.Composable]]:
+    # Keys first (foreign keys need the unique indexes they reference), foreign keys last.
+    def add(table: str, name: str, definition: str) -> sql.Composable:
+        return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            sql.SQL(table), sql.Identifier(name), sql.SQL(definition)
+        )
+
+    for table, name, definition in deferred.keys:
+        yield name, add(table, name, definition)
+    for name, definition in deferred.indexes:
+        yield name.split(".")[-1], sql.SQL(definition)  # type: ignore[arg-type]
+    for table, name, definition in deferred.foreign_keys:
+        yield name, add(table, name, definition)
+
+
+def _copy_table(
+    conn: Connection, table: str, columns: list[pgcopy.Column], progress: LoadProgress
+) -> TableLoad:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary, FREEZE)").format(
+        _qualified(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+    )
+    rows = len(columns[0].values)
+    sent = 0
+    started = time.perf_counter()
+    progress.start_table(table, rows)
+    with conn.cursor().copy(statement) as copy:  # type: ignore[arg-type]
+        copy.write(pgcopy.HEADER)
+        for low in range(0, rows, CHUNK_ROWS):
+            chunk = [_slice(c, low, low + CHUNK_ROWS) for c in columns]
+            data = pgcopy.encode(chunk)
+            copy.write(data)
+            sent += len(data)
+            progress.advance(table, len(chunk[0].values))
+        copy.write(pgcopy.TRAILER)
+    return TableLoad(table, rows, sent + len(pgcopy.HEADER), time.perf_counter() - started)
+
+
+def _slice(column: pgcopy.Column, low: int, high: int) -> pgcopy.Column:
+    null = None if column.null is None else column.null[low:high]
+    return pgcopy.Column(column.name, column.kind, column.values[low:high], column.categories, null)
+
+
+def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadReport:
+    """Replaces every seeded table's rows with the dataset's, atomically."""
+    tables = list(dataset.tables)
+    report = LoadReport()
+    started = time.perf_counter()
+    with conn.transaction():
+        # Generous memory for sorting index builds, within this transaction only.
+        conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
+            sql.SQL(", ").join(_qualified(t) for t in tables)))  # fmt: skip
+        deferred = _defer_keys_and_indexes(conn, tables)
+        for table, columns in dataset.tables.items():
+            report.tables.append(_copy_table(conn, table, columns, progress))
+        report.copy_seconds = time.perf_counter() - started
+        steps = list(_restore_statements(deferred))
+        progress.start_indexes(len(steps))
+        for name, statement in steps:
+            progress.index_step(name)
+            conn.execute(statement)
+        _sync_identities(conn, tables)
+        for table in tables:
+            conn.execute(sql.SQL("ANALYZE {}").format(_qualified(table)))
+        report.index_seconds = time.perf_counter() - started - report.copy_seconds
+        counts = {t: dataset.rows(t) for t in tables}
+        conn.execute(
+            "INSERT INTO ops.seed_runs (profile, seed, anchor, row_counts) VALUES (%s, %s, %s, %s)",
+            (dataset.profile.name, dataset.seed, dataset.anchor, json.dumps(counts)),
+        )
+    report.total_seconds = time.perf_counter() - started
+    return report
+
+
+def _sync_identities(conn: Connection, tables: list[str]) -> None:
+    """Identity sequences continue after the explicit ids the seed wrote."""
+    with_identity = conn.execute(
+        """
+        SELECT t FROM unnest(%s::text[]) t
+        WHERE EXISTS (SELECT FROM pg_attribute
+                      WHERE attrelid = t::regclass AND attname = 'id' AND attidentity <> '')
+        """,
+        (tables,),
+    ).fetchall()
+    for (table,) in with_identity:
+        conn.execute(
+            sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'id'), max(id)) FROM {} "
+                    "HAVING max(id) IS NOT NULL").format(sql.Literal(table), _qualified(table))
+        )  # fmt: skip
+
+
+def checksums(conn: Connection, tables: list[str]) -> dict[str, str]:
+    """An order-independent fingerprint of each table's rows."""
+    result = {}
+    for table in tables:
+        row = conn.execute(
+            sql.SQL(
+                "SELECT md5(string_agg(md5(t::text), '' ORDER BY md5(t::text))) FROM {} t"
+            ).format(_qualified(table))
+        ).fetchone()
+        result[table] = str(row[0]) if row else ""
+    return result
