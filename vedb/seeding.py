@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from seeds import Dataset
 from vedb import pgcopy
@@ -174,7 +175,9 @@ def _copy_table(
     sent = 0
     started = time.perf_counter()
     progress.start_table(table, rows)
-    with conn.cursor().copy(statement) as copy:  # type: ignore[arg-type]
+    cursor = conn.cursor()
+    # A worker thread sends each chunk while this one encodes the next.
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:  # type: ignore[arg-type]
         copy.write(pgcopy.HEADER)
         for low in range(0, rows, CHUNK_ROWS):
             chunk = [_slice(c, low, low + CHUNK_ROWS) for c in columns]
@@ -199,6 +202,7 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
     with conn.transaction():
         # Generous memory for sorting index builds, within this transaction only.
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        conn.execute("SET LOCAL work_mem = '256MB'")  # the joins that validate foreign keys
         conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
             sql.SQL(", ").join(_qualified(t) for t in tables)))  # fmt: skip
         deferred = _defer_keys_and_indexes(conn, tables)

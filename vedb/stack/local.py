@@ -31,6 +31,12 @@ PG_SERVER_OPTIONS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "max_connections": "200",
+    # Nothing replicates from a throwaway server: COPY into a table truncated in the same
+    # transaction then writes no WAL at all (the seed and pgbench -i both load that way).
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "4GB",
+    "shared_buffers": "512MB",
     "shared_preload_libraries": "pg_stat_statements",
 }
 
@@ -74,7 +80,9 @@ def start_local_postgres() -> Server:
         data = workdir / "data"
         initdb = _run(
             [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(pwfile),
-             "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+             "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+             # Byte-order text sorting: index builds on text keys run several times faster.
+             "--lc-collate=C", "--no-sync"],
             user,
         )  # fmt: skip
         pwfile.unlink()
