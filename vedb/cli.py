@@ -23,6 +23,8 @@ from vedb.stack.containers import docker_answers
 app = typer.Typer(help="V-EdFinance database stack.", no_args_is_help=True)
 stack_app = typer.Typer(help="A throwaway local PostgreSQL and Redis.", no_args_is_help=True)
 app.add_typer(stack_app, name="stack")
+bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 out = Console()
 err = Console(stderr=True)
@@ -178,6 +180,26 @@ def seed(
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
     out.print(summary(result))
+
+
+@bench_app.command("seed")
+def bench_seed_command(
+    profile: Annotated[str, typer.Option(help="demo, load or scale.")] = "load",
+    seed_value: Annotated[int, typer.Option("--seed")] = 1,
+) -> None:
+    """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""
+    from vedb.bench import BenchError, bench_seed, comparison
+    from vedb.seed_command import summary
+
+    url = database_url(Settings())
+    try:
+        result = bench_seed(url, profile, seed_value, err)
+    except (BenchError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    out.print(summary(result.seed))
+    out.print(comparison(result))
 
 
 @app.command()

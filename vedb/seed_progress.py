@@ -40,6 +40,8 @@ class Silent:
 
 class RowsPerSecond(ProgressColumn):
     def render(self, task: Task) -> Text:
+        if task.fields.get("steps"):
+            return Text("")
         speed = task.finished_speed or task.speed
         return Text(f"{speed:,.0f} rows/s" if speed else "", style="progress.data.speed")
 
@@ -68,7 +70,9 @@ class RichProgress:
         self.progress.advance(self.tasks[table], rows)
 
     def start_indexes(self, steps: int) -> None:
-        self.tasks["indexes"] = self.progress.add_task("keys, indexes, foreign keys", total=steps)
+        self.tasks["indexes"] = self.progress.add_task(
+            "keys, indexes, foreign keys", total=steps, steps=True
+        )
 
     def index_step(self, name: str) -> None:
         # Called as each build starts: the bar shows builds started, the label the current one.

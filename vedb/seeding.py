@@ -22,7 +22,7 @@ from seeds import Dataset
 from vedb import pgcopy
 from vedb.seed_progress import LoadProgress
 
-CHUNK_ROWS = 500_000
+CHUNK_ROWS = 100_000
 Connection = psycopg.Connection[tuple[object, ...]]
 
 
