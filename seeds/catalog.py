@@ -13,9 +13,24 @@ from seeds.people import TEACHER, Users
 from seeds.profiles import Profile
 
 LEVELS = ["BEGINNER", "INTERMEDIATE", "ADVANCED"]
-TOPICS = ["budgeting", "saving", "investing", "stocks", "bonds", "taxes", "retirement",
-          "credit", "insurance", "real-estate", "banking", "index-funds", "emergency-fund",
-          "debt-payoff", "crypto-basics", "personal-finance"]  # fmt: skip
+TOPICS = [
+    "budgeting",
+    "saving",
+    "investing",
+    "stocks",
+    "bonds",
+    "taxes",
+    "retirement",
+    "credit",
+    "insurance",
+    "real-estate",
+    "banking",
+    "index-funds",
+    "emergency-fund",
+    "debt-payoff",
+    "crypto-basics",
+    "personal-finance",
+]
 PRICES = [Decimal("0.00"), Decimal("9.99"), Decimal("19.99"), Decimal("29.99"), Decimal("49.99")]
 
 # code, title, points; earned only by gamified learners (see gamification.py for the rules).
@@ -72,12 +87,26 @@ def make_courses(rng: np.random.Generator, profile: Profile, users: Users) -> Co
     n_lessons = np.where(published, rng.integers(low, high + 1, n), rng.integers(0, 4, n))
     first_lesson_id = np.cumsum(n_lessons) - n_lessons + 1
     topic = rng.integers(0, len(TOPICS), n)
-    slug = [f"{TOPICS[t]}-{LEVELS[lv].lower()}-{i}".encode()
-            for i, t, lv in zip(ids, topic, level, strict=True)]  # fmt: skip
-    title = [f"{TOPICS[t].replace('-', ' ').title()} ({LEVELS[lv].title()}) #{i}".encode()
-             for i, t, lv in zip(ids, topic, level, strict=True)]  # fmt: skip
-    return Courses(ids, level, published, price, teacher_id, created_at, slug, title,
-                   n_lessons.astype(np.int64), first_lesson_id.astype(np.int64))  # fmt: skip
+    slug = [
+        f"{TOPICS[t]}-{LEVELS[lv].lower()}-{i}".encode()
+        for i, t, lv in zip(ids, topic, level, strict=True)
+    ]
+    title = [
+        f"{TOPICS[t].replace('-', ' ').title()} ({LEVELS[lv].title()}) #{i}".encode()
+        for i, t, lv in zip(ids, topic, level, strict=True)
+    ]
+    return Courses(
+        ids,
+        level,
+        published,
+        price,
+        teacher_id,
+        created_at,
+        slug,
+        title,
+        n_lessons.astype(np.int64),
+        first_lesson_id.astype(np.int64),
+    )
 
 
 def make_lessons(rng: np.random.Generator, courses: Courses) -> Lessons:
@@ -87,5 +116,10 @@ def make_lessons(rng: np.random.Generator, courses: Courses) -> Lessons:
     )
     duration = rng.integers(5, 46, len(course_id))
     title = [f"Lesson {p}".encode() for p in position]
-    return Lessons(np.arange(1, len(course_id) + 1, dtype=np.int64), course_id,
-                   position.astype(np.int64), duration, title)  # fmt: skip
+    return Lessons(
+        np.arange(1, len(course_id) + 1, dtype=np.int64),
+        course_id,
+        position.astype(np.int64),
+        duration,
+        title,
+    )

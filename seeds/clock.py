@@ -22,9 +22,33 @@ F64 = npt.NDArray[np.float64]
 
 # Relative activity by local hour: quiet nights, a lunch bump, busy evenings.
 HOUR_WEIGHTS = np.array(
-    [1.0, 0.5, 0.3, 0.2, 0.2, 0.4, 1.2, 2.5, 3.0, 3.0, 2.8, 2.8,
-     3.2, 3.0, 2.6, 2.6, 2.8, 3.2, 4.0, 5.5, 6.5, 6.0, 4.5, 2.5]
-)  # fmt: skip
+    [
+        1.0,
+        0.5,
+        0.3,
+        0.2,
+        0.2,
+        0.4,
+        1.2,
+        2.5,
+        3.0,
+        3.0,
+        2.8,
+        2.8,
+        3.2,
+        3.0,
+        2.6,
+        2.6,
+        2.8,
+        3.2,
+        4.0,
+        5.5,
+        6.5,
+        6.0,
+        4.5,
+        2.5,
+    ]
+)
 HOUR_P = HOUR_WEIGHTS / HOUR_WEIGHTS.sum()
 WEEKEND_KEEP = 0.55  # a weekend day sees about half the activity of a weekday
 

@@ -51,10 +51,12 @@ def generate(profile: Profile, seed: int, anchor: date) -> Dataset:
     rows = learning.make_lesson_rows(rng, users, courses, lessons, enr)
 
     n_runs = int(rows.run.max(initial=-1)) + 1
-    structured = events.Events.concat([
-        events.lesson_events(rng, rows, users.signup, 0),
-        events.enrollment_events(rng, enr, users.signup, n_runs),
-    ])  # fmt: skip
+    structured = events.Events.concat(
+        [
+            events.lesson_events(rng, rows, users.signup, 0),
+            events.enrollment_events(rng, enr, users.signup, n_runs),
+        ]
+    )
     open_courses = courses.id[courses.published & (courses.n_lessons > 0)]
     first_browse = n_runs + len(enr.user_id)
     browsing = events.browsing_events(
@@ -71,23 +73,38 @@ def generate(profile: Profile, seed: int, anchor: date) -> Dataset:
     points = np.bincount(ledger.user_id, weights=ledger.delta, minlength=len(users.id) + 1)
     tables: dict[str, Table] = {
         "learning.users": [
-            _ints("id", users.id), _texts("email", users.email),
-            _texts("display_name", users.display_name), _labels("role", users.role, people.ROLES),
-            _ints("points", points[1:].astype(np.int64)), Column("created_at", "timestamptz", users.signup),
+            _ints("id", users.id),
+            _texts("email", users.email),
+            _texts("display_name", users.display_name),
+            _labels("role", users.role, people.ROLES),
+            _ints("points", points[1:].astype(np.int64)),
+            Column("created_at", "timestamptz", users.signup),
         ],
         "learning.courses": [
-            _ints("id", courses.id), _texts("slug", courses.slug), _texts("title", courses.title),
+            _ints("id", courses.id),
+            _texts("slug", courses.slug),
+            _texts("title", courses.title),
             _labels("level", courses.level, catalog.LEVELS),
             Column("is_published", "bool", courses.published),
-            Column("price", "bytes", courses.price.astype(np.int64), [numeric(p) for p in catalog.PRICES]),
-            _ints("teacher_id", courses.teacher_id), Column("created_at", "timestamptz", courses.created_at),
+            Column(
+                "price",
+                "bytes",
+                courses.price.astype(np.int64),
+                [numeric(p) for p in catalog.PRICES],
+            ),
+            _ints("teacher_id", courses.teacher_id),
+            Column("created_at", "timestamptz", courses.created_at),
         ],
         "learning.lessons": [
-            _ints("id", lessons.id), _ints("course_id", lessons.course_id), _ints("position", lessons.position),
-            _texts("title", lessons.title), _ints("duration_minutes", lessons.duration_minutes),
+            _ints("id", lessons.id),
+            _ints("course_id", lessons.course_id),
+            _ints("position", lessons.position),
+            _texts("title", lessons.title),
+            _ints("duration_minutes", lessons.duration_minutes),
         ],
         "learning.enrollments": [
-            _ints("user_id", enr.user_id), _ints("course_id", enr.course_id),
+            _ints("user_id", enr.user_id),
+            _ints("course_id", enr.course_id),
             Column("enrolled_at", "timestamptz", enr.enrolled_at),
         ],
         "learning.user_progress": _progress(rng, rows),
@@ -98,33 +115,47 @@ def generate(profile: Profile, seed: int, anchor: date) -> Dataset:
             _ints("points", np.array([p for _, _, p in catalog.ACHIEVEMENTS])),
         ],
         "gamification.user_achievements": [
-            _ints("user_id", earned.user_id), _ints("achievement_id", earned.achievement + 1),
+            _ints("user_id", earned.user_id),
+            _ints("achievement_id", earned.achievement + 1),
             Column("earned_at", "timestamptz", earned_at),
         ],
         "gamification.point_ledger": [
-            _ints("id", np.arange(1, len(ledger.user_id) + 1)), _ints("user_id", ledger.user_id),
-            _ints("delta", ledger.delta), _labels("reason", ledger.reason, gamification.REASONS),
+            _ints("id", np.arange(1, len(ledger.user_id) + 1)),
+            _ints("user_id", ledger.user_id),
+            _ints("delta", ledger.delta),
+            _labels("reason", ledger.reason, gamification.REASONS),
             Column("occurred_at", "timestamptz", ledger.at),
         ],
         "gamification.streaks": [
-            _ints("user_id", streaks.user_id), _ints("current_days", streaks.current),
+            _ints("user_id", streaks.user_id),
+            _ints("current_days", streaks.current),
             _ints("longest_days", streaks.longest),
-            Column("last_active_on", "date", streaks.last_active_day, null=streaks.last_active_day < 0),
+            Column(
+                "last_active_on", "date", streaks.last_active_day, null=streaks.last_active_day < 0
+            ),
         ],
-        "social.friendships": _pairs(social.friendships(rng, profile, users, end),
-                                     ("requester_id", "addressee_id"), with_status=True),
+        "social.friendships": _pairs(
+            social.friendships(rng, profile, users, end),
+            ("requester_id", "addressee_id"),
+            with_status=True,
+        ),
         "social.follows": _pairs(social.follows(rng, users, end), ("follower_id", "followee_id")),
         "analytics.behavior_log": [
-            _ints("id", np.arange(1, len(log) + 1)), _ints("user_id", log.user_id),
+            _ints("id", np.arange(1, len(log) + 1)),
+            _ints("user_id", log.user_id),
             Column("session_id", "uuid", sessions[log.session]),
             _labels("event_type", log.kind, events.EVENT_TYPES),
             _ints("course_id", log.course_id, null=log.course_id == 0),
             _ints("lesson_id", log.lesson_id, null=log.lesson_id == 0),
             Column("occurred_at", "timestamptz", log.at),
-            Column("payload", "bytes", log.payload.astype(np.int64),
-                   [jsonb(p) for p in events.payloads([c for c, _, _ in catalog.ACHIEVEMENTS])]),
+            Column(
+                "payload",
+                "bytes",
+                log.payload.astype(np.int64),
+                [jsonb(p) for p in events.payloads([c for c, _, _ in catalog.ACHIEVEMENTS])],
+            ),
         ],
-    }  # fmt: skip
+    }
     return Dataset(profile, seed, anchor, tables)
 
 
@@ -137,14 +168,16 @@ def _progress(rng: np.random.Generator, rows: learning.LessonRows) -> Table:
     percent = np.where(done, 100, rng.integers(5, 96, len(done)))
     updated = np.where(done, rows.completed_at, rows.started_at + 20 * SECOND)
     return [
-        _ints("id", np.arange(1, len(done) + 1)), _ints("user_id", rows.user_id),
-        _ints("course_id", rows.course_id), _ints("lesson_id", rows.lesson_id),
+        _ints("id", np.arange(1, len(done) + 1)),
+        _ints("user_id", rows.user_id),
+        _ints("course_id", rows.course_id),
+        _ints("lesson_id", rows.lesson_id),
         _labels("status", done.astype(np.int64), PROGRESS_STATUSES),
         Column("progress_pct", "bytes", percent.astype(np.int64), PERCENTS),
         Column("started_at", "timestamptz", rows.started_at),
         Column("completed_at", "timestamptz", rows.completed_at, null=~done),
         Column("updated_at", "timestamptz", updated),
-    ]  # fmt: skip
+    ]
 
 
 def _pairs(pairs: social.Pairs, names: tuple[str, str], with_status: bool = False) -> Table:

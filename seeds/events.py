@@ -25,9 +25,18 @@ from seeds.clock import (
 from seeds.learning import Enrollments, LessonRows
 from seeds.people import Users
 
-EVENT_TYPES = ["LOGIN", "LOGOUT", "COURSE_VIEW", "COURSE_ENROLL", "LESSON_START",
-               "LESSON_COMPLETE", "QUIZ_SUBMIT", "VIDEO_PLAY", "VIDEO_PAUSE",
-               "ACHIEVEMENT_EARNED"]  # fmt: skip
+EVENT_TYPES = [
+    "LOGIN",
+    "LOGOUT",
+    "COURSE_VIEW",
+    "COURSE_ENROLL",
+    "LESSON_START",
+    "LESSON_COMPLETE",
+    "QUIZ_SUBMIT",
+    "VIDEO_PLAY",
+    "VIDEO_PAUSE",
+    "ACHIEVEMENT_EARNED",
+]
 E = {name: code for code, name in enumerate(EVENT_TYPES)}
 POSITION_STEP_S = 15
 MAX_POSITION_S = 3600
@@ -57,14 +66,26 @@ class Events:
     payload: npt.NDArray[np.int16]
 
     @classmethod
-    def of(cls, user_id: I64, at: I64, kind: int, session: I64, course_id: I64 | int = 0,
-           lesson_id: I64 | int = 0, payload: I64 | int = 0) -> Events:  # fmt: skip
+    def of(  # noqa: PLR0913, PLR0917 -- one argument per field of the record it builds
+        cls,
+        user_id: I64,
+        at: I64,
+        kind: int,
+        session: I64,
+        course_id: I64 | int = 0,
+        lesson_id: I64 | int = 0,
+        payload: I64 | int = 0,
+    ) -> Events:
         n = len(user_id)
         return cls(
-            user_id, at, np.full(n, kind, np.int8), np.broadcast_to(course_id, n).astype(np.int64),
-            np.broadcast_to(lesson_id, n).astype(np.int64), session,
+            user_id,
+            at,
+            np.full(n, kind, np.int8),
+            np.broadcast_to(course_id, n).astype(np.int64),
+            np.broadcast_to(lesson_id, n).astype(np.int64),
+            session,
             np.broadcast_to(payload, n).astype(np.int16),
-        )  # fmt: skip
+        )
 
     @classmethod
     def empty(cls) -> Events:
@@ -106,19 +127,41 @@ def lesson_events(
     login = np.maximum(run_start - minutes(rng, 1, 4, len(run_start)), signup[run_user - 1])
     view = np.maximum(run_start - 30 * SECOND, login)
     logout = rng.random(len(run_start)) < 0.5
-    return Events.concat([
-        Events.of(run_user, login, E["LOGIN"], run_session),
-        Events.of(run_user, view, E["COURSE_VIEW"], run_session, run_course),
-        Events.of(u, start, E["LESSON_START"], session, c, les),
-        Events.of(u, start + 20 * SECOND, E["VIDEO_PLAY"], session, c, les),
-        Events.of(u[pause], pause_at[pause], E["VIDEO_PAUSE"], session[pause], c[pause], les[pause],
-                  POSITION_PAYLOAD + position[pause]),
-        Events.of(u[quiz], rows.completed_at[quiz] - 45 * SECOND, E["QUIZ_SUBMIT"], session[quiz],
-                  c[quiz], les[quiz], SCORE_PAYLOAD + rows.score[quiz]),
-        Events.of(u[done], rows.completed_at[done], E["LESSON_COMPLETE"], session[done], c[done],
-                  les[done]),
-        Events.of(run_user[logout], run_end[logout] + MINUTE, E["LOGOUT"], run_session[logout]),
-    ])  # fmt: skip
+    return Events.concat(
+        [
+            Events.of(run_user, login, E["LOGIN"], run_session),
+            Events.of(run_user, view, E["COURSE_VIEW"], run_session, run_course),
+            Events.of(u, start, E["LESSON_START"], session, c, les),
+            Events.of(u, start + 20 * SECOND, E["VIDEO_PLAY"], session, c, les),
+            Events.of(
+                u[pause],
+                pause_at[pause],
+                E["VIDEO_PAUSE"],
+                session[pause],
+                c[pause],
+                les[pause],
+                POSITION_PAYLOAD + position[pause],
+            ),
+            Events.of(
+                u[quiz],
+                rows.completed_at[quiz] - 45 * SECOND,
+                E["QUIZ_SUBMIT"],
+                session[quiz],
+                c[quiz],
+                les[quiz],
+                SCORE_PAYLOAD + rows.score[quiz],
+            ),
+            Events.of(
+                u[done],
+                rows.completed_at[done],
+                E["LESSON_COMPLETE"],
+                session[done],
+                c[done],
+                les[done],
+            ),
+            Events.of(run_user[logout], run_end[logout] + MINUTE, E["LOGOUT"], run_session[logout]),
+        ]
+    )
 
 
 def enrollment_events(
@@ -128,12 +171,19 @@ def enrollment_events(
     session = first_session + np.arange(n)
     floor = signup[enr.user_id - 1]
     login = np.maximum(enr.enrolled_at - minutes(rng, 1, 3, n), floor)
-    return Events.concat([
-        Events.of(enr.user_id, login, E["LOGIN"], session),
-        Events.of(enr.user_id, np.maximum(enr.enrolled_at - 20 * SECOND, login), E["COURSE_VIEW"],
-                  session, enr.course_id),
-        Events.of(enr.user_id, enr.enrolled_at, E["COURSE_ENROLL"], session, enr.course_id),
-    ])  # fmt: skip
+    return Events.concat(
+        [
+            Events.of(enr.user_id, login, E["LOGIN"], session),
+            Events.of(
+                enr.user_id,
+                np.maximum(enr.enrolled_at - 20 * SECOND, login),
+                E["COURSE_VIEW"],
+                session,
+                enr.course_id,
+            ),
+            Events.of(enr.user_id, enr.enrolled_at, E["COURSE_ENROLL"], session, enr.course_id),
+        ]
+    )
 
 
 def browsing_events(
@@ -160,13 +210,24 @@ def browsing_events(
     view_at = np.repeat(login, views) + step * minutes(rng, 0.3, 3, len(view_user))
     last_view = view_at[np.cumsum(views) - 1]
     logout = rng.random(len(who)) < 0.5
-    return Events.concat([
-        Events.of(who, login, E["LOGIN"], session),
-        Events.of(view_user, view_at, E["COURSE_VIEW"], np.repeat(session, views),
-                  rng.choice(open_courses, size=len(view_user))),
-        Events.of(who[logout], last_view[logout] + minutes(rng, 0.5, 2, int(logout.sum())),
-                  E["LOGOUT"], session[logout]),
-    ])  # fmt: skip
+    return Events.concat(
+        [
+            Events.of(who, login, E["LOGIN"], session),
+            Events.of(
+                view_user,
+                view_at,
+                E["COURSE_VIEW"],
+                np.repeat(session, views),
+                rng.choice(open_courses, size=len(view_user)),
+            ),
+            Events.of(
+                who[logout],
+                last_view[logout] + minutes(rng, 0.5, 2, int(logout.sum())),
+                E["LOGOUT"],
+                session[logout],
+            ),
+        ]
+    )
 
 
 def finish(events: Events, anchor: int) -> Events:
@@ -179,8 +240,9 @@ def merge(log: Events, extra: Events) -> Events:
     """Inserts ``extra`` (any order) into the time-ordered ``log``, keeping it ordered."""
     extra = extra.take(np.argsort(extra.at, kind="stable"))
     where = np.searchsorted(log.at, extra.at, side="right")
-    return Events(*(np.insert(getattr(log, f.name), where, getattr(extra, f.name))
-                    for f in fields(log)))  # fmt: skip
+    return Events(
+        *(np.insert(getattr(log, f.name), where, getattr(extra, f.name)) for f in fields(log))
+    )
 
 
 def session_uuids(rng: np.random.Generator, count: int) -> npt.NDArray[np.uint8]:

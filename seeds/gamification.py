@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from seeds.catalog import ACHIEVEMENTS, Courses
 from seeds.clock import I64, local_day, local_hour
-from seeds.events import ACHIEVEMENT_PAYLOAD, E, SCORE_PAYLOAD, Events
+from seeds.events import ACHIEVEMENT_PAYLOAD, SCORE_PAYLOAD, E, Events
 from seeds.people import Users
 
 NIGHT_HOURS = (22, 23, 0, 1, 2, 3)
@@ -54,7 +54,7 @@ def _ranked(keys: I64, index: npt.NDArray[np.intp], rank: int) -> npt.NDArray[np
     position = np.arange(len(order)) - np.maximum.accumulate(
         np.where(first, np.arange(len(order)), 0)
     )
-    return index[order[position == rank]]
+    return np.asarray(index[order[position == rank]], np.intp)
 
 
 def course_completions(events: Events, courses: Courses) -> npt.NDArray[np.intp]:
@@ -73,8 +73,12 @@ def achievements(events: Events, users: Users, courses: Courses) -> Earned:
     gamified = users.gamified[events.user_id - 1]
     every = np.arange(len(events))
     complete = every[gamified & (events.kind == E["LESSON_COMPLETE"])]
-    aced = every[gamified & (events.kind == E["QUIZ_SUBMIT"])
-                 & (events.payload >= SCORE_PAYLOAD + 95) & (events.payload <= SCORE_PAYLOAD + 100)]  # fmt: skip
+    aced = every[
+        gamified
+        & (events.kind == E["QUIZ_SUBMIT"])
+        & (events.payload >= SCORE_PAYLOAD + 95)
+        & (events.payload <= SCORE_PAYLOAD + 100)
+    ]
     late = complete[np.isin(local_hour(events.at[complete]), NIGHT_HOURS)]
     finished = course_completions(events, courses)
     finished = finished[gamified[finished]]
@@ -95,8 +99,13 @@ def achievements(events: Events, users: Users, courses: Courses) -> Earned:
 
 
 def achievement_events(events: Events, earned: Earned) -> Events:
-    return Events.of(earned.user_id, events.at[earned.event], E["ACHIEVEMENT_EARNED"],
-                     events.session[earned.event], payload=ACHIEVEMENT_PAYLOAD + earned.achievement)  # fmt: skip
+    return Events.of(
+        earned.user_id,
+        events.at[earned.event],
+        E["ACHIEVEMENT_EARNED"],
+        events.session[earned.event],
+        payload=ACHIEVEMENT_PAYLOAD + earned.achievement,
+    )
 
 
 @dataclass(frozen=True)
@@ -134,9 +143,11 @@ def streaks(events: Events, users: Users, anchor_day: int) -> Streaks:
 
 def ledger(events: Events, earned: Earned, courses: Courses) -> Ledger:
     complete = np.flatnonzero(events.kind == E["LESSON_COMPLETE"])
-    passed = np.flatnonzero((events.kind == E["QUIZ_SUBMIT"])
-                            & (events.payload >= SCORE_PAYLOAD + PASSING_SCORE)
-                            & (events.payload <= SCORE_PAYLOAD + 100))  # fmt: skip
+    passed = np.flatnonzero(
+        (events.kind == E["QUIZ_SUBMIT"])
+        & (events.payload >= SCORE_PAYLOAD + PASSING_SCORE)
+        & (events.payload <= SCORE_PAYLOAD + 100)
+    )
     finished = course_completions(events, courses)
     bonus = np.array([points for _, _, points in ACHIEVEMENTS], np.int64)[earned.achievement]
     parts = [

@@ -115,10 +115,16 @@ def make_lesson_rows(
 
     keep = started
     return LessonRows(
-        enrollment=e[keep], user_id=enr.user_id[e][keep], course_id=enr.course_id[e][keep],
-        lesson_id=lesson_id[keep], started_at=started_at[keep], completed_at=completed_at[keep],
-        completed=completed[keep], run=_renumber(run[keep]), score=score[keep].astype(np.int64),
-    )  # fmt: skip
+        enrollment=e[keep],
+        user_id=enr.user_id[e][keep],
+        course_id=enr.course_id[e][keep],
+        lesson_id=lesson_id[keep],
+        started_at=started_at[keep],
+        completed_at=completed_at[keep],
+        completed=completed[keep],
+        run=_renumber(run[keep]),
+        score=score[keep].astype(np.int64),
+    )
 
 
 def _study_days(rng: np.random.Generator, e: I64, pos: I64, enroll_day: I64, activity: F64) -> I64:

@@ -7,15 +7,53 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from seeds.clock import DAY, HOUR, MINUTE, F64, I64, local_day, rhythm_time
+from seeds.clock import DAY, F64, HOUR, I64, MINUTE, local_day, rhythm_time
 from seeds.profiles import Profile
 
 STUDENT, TEACHER, ADMIN = 0, 1, 2
 ROLES = ["STUDENT", "TEACHER", "ADMIN"]
-FIRST = ["an", "binh", "chi", "dung", "giang", "hai", "hoa", "hung", "khanh", "lan", "linh",
-         "long", "mai", "minh", "nam", "ngoc", "phong", "quan", "thao", "trang", "tuan", "vy"]  # fmt: skip
-LAST = ["nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui",
-        "do", "ho", "ngo", "duong", "ly"]  # fmt: skip
+FIRST = [
+    "an",
+    "binh",
+    "chi",
+    "dung",
+    "giang",
+    "hai",
+    "hoa",
+    "hung",
+    "khanh",
+    "lan",
+    "linh",
+    "long",
+    "mai",
+    "minh",
+    "nam",
+    "ngoc",
+    "phong",
+    "quan",
+    "thao",
+    "trang",
+    "tuan",
+    "vy",
+]
+LAST = [
+    "nguyen",
+    "tran",
+    "le",
+    "pham",
+    "hoang",
+    "huynh",
+    "phan",
+    "vu",
+    "vo",
+    "dang",
+    "bui",
+    "do",
+    "ho",
+    "ngo",
+    "duong",
+    "ly",
+]
 DOMAINS = ["example.com", "example.org", "example.net"]
 
 
@@ -32,7 +70,7 @@ class Users:
 
     @property
     def students(self) -> I64:
-        return self.id[self.role == STUDENT]
+        return np.asarray(self.id[self.role == STUDENT], np.int64)
 
 
 def make_users(rng: np.random.Generator, profile: Profile, start: int, end: int) -> Users:
@@ -58,7 +96,7 @@ def make_users(rng: np.random.Generator, profile: Profile, start: int, end: int)
     )
     signup = np.minimum(rhythm_time(rng, signup_day), end - HOUR)
 
-    activity = rng.lognormal(0.0, 1.1, n)
+    activity = rng.lognormal(0.0, 1.4, n)
     activity /= activity.mean()
     gamified = (rng.random(n) < 0.4) & (role == STUDENT)
     # Retention decays week by week: a quarter churn within days, the rest over months,
@@ -71,8 +109,11 @@ def make_users(rng: np.random.Generator, profile: Profile, start: int, end: int)
     first = rng.integers(0, len(FIRST), n)
     last = rng.integers(0, len(LAST), n)
     domain = rng.integers(0, len(DOMAINS), n)
-    email = [f"{FIRST[f]}.{LAST[la]}{i}@{DOMAINS[d]}".encode()
-             for i, f, la, d in zip(ids, first, last, domain, strict=True)]  # fmt: skip
-    name = [f"{FIRST[f].title()} {LAST[la].title()}".encode()
-            for f, la in zip(first, last, strict=True)]  # fmt: skip
+    email = [
+        f"{FIRST[f]}.{LAST[la]}{i}@{DOMAINS[d]}".encode()
+        for i, f, la, d in zip(ids, first, last, domain, strict=True)
+    ]
+    name = [
+        f"{FIRST[f].title()} {LAST[la].title()}".encode() for f, la in zip(first, last, strict=True)
+    ]
     return Users(ids, role, signup, activity, gamified, active_end, email, name)

@@ -50,7 +50,7 @@ PROFILES = {
             enrollments=3.0,
             friends=3.0,
         ),
-    )  # fmt: skip
+    )
 }
 
 

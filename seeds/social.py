@@ -24,7 +24,9 @@ class Pairs:
 
 def _after_both(rng: np.random.Generator, users: Users, a: I64, b: I64, end: int) -> I64:
     later = np.maximum(users.signup[a - 1], users.signup[b - 1])
-    return np.minimum(later + (rng.exponential(5.0, len(a)) * DAY).astype(np.int64), end - 1)
+    return np.asarray(
+        np.minimum(later + (rng.exponential(5.0, len(a)) * DAY).astype(np.int64), end - 1), np.int64
+    )
 
 
 def friendships(rng: np.random.Generator, profile: Profile, users: Users, end: int) -> Pairs:

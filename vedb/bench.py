@@ -71,8 +71,10 @@ def pgbench_binary() -> str:
 def run_pgbench(database_url: str, scale: int) -> PgbenchRun:
     result = subprocess.run(
         [pgbench_binary(), "-i", "-q", "-s", str(scale), database_url],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     match = _DONE.search(result.stderr + result.stdout)
     if result.returncode != 0 or match is None:
         raise BenchError(f"pgbench -i failed (exit {result.returncode}): {result.stderr.strip()}")
@@ -149,4 +151,4 @@ def comparison(bench: SeedBench) -> Table:
     table.add_row(
         "[bold]events rows/s ÷ pgbench rows/s[/]", "", "", f"[bold]{bench.ratio:.2f}[/]", ""
     )
-    return table  # fmt: skip
+    return table

@@ -14,7 +14,10 @@ import typer
 from rich.console import Console
 
 from vedb import __version__, migrations
+from vedb.bench import BenchError, bench_seed, comparison
 from vedb.databases import redact
+from vedb.seed_command import seed_database, summary
+from vedb.seeding import SeedRefused
 from vedb.settings import Settings
 from vedb.stack import StackError, detached
 from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
@@ -164,9 +167,6 @@ def seed(
     ] = False,
 ) -> None:
     """Replace the data in VEDB_DATABASE_URL with a deterministic seeded profile."""
-    from vedb.seed_command import seed_database, summary
-    from vedb.seeding import SeedRefused
-
     try:
         end = date.fromisoformat(anchor) if anchor else datetime.now(UTC).date()
     except ValueError:
@@ -188,9 +188,6 @@ def bench_seed_command(
     seed_value: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""
-    from vedb.bench import BenchError, bench_seed, comparison
-    from vedb.seed_command import summary
-
     url = database_url(Settings())
     try:
         result = bench_seed(url, profile, seed_value, err)

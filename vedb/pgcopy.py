@@ -54,7 +54,7 @@ class Column:
             lengths = np.full(len(self.values), _WIDTH[self.kind], np.int64)
         if self.null is not None:
             lengths = np.where(self.null, -1, lengths)
-        return lengths
+        return np.asarray(lengths, np.int64)
 
 
 def text(value: str) -> bytes:
@@ -141,7 +141,7 @@ def _encode_group(
             fields.append((f"v{j}", "u1", (length,)))
         else:
             fields.append((f"v{j}", *_FIXED[column.kind]))
-    out = np.empty(len(rows), dtype=np.dtype(fields))  # type: ignore[call-overload]
+    out = np.empty(len(rows), dtype=np.dtype(fields))
     out["n"] = len(columns)
     for j, (column, length) in enumerate(zip(columns, lengths, strict=True)):
         out[f"l{j}"] = length

@@ -15,11 +15,19 @@ from vedb.seed_progress import LoadProgress, RichProgress, Silent
 from vedb.seeding import LoadReport, SeedRefused, load, missing_tables, refusal
 
 SEEDED_TABLES = [
-    "learning.users", "learning.courses", "learning.lessons", "learning.enrollments",
-    "learning.user_progress", "gamification.achievements", "gamification.user_achievements",
-    "gamification.point_ledger", "gamification.streaks", "social.friendships", "social.follows",
+    "learning.users",
+    "learning.courses",
+    "learning.lessons",
+    "learning.enrollments",
+    "learning.user_progress",
+    "gamification.achievements",
+    "gamification.user_achievements",
+    "gamification.point_ledger",
+    "gamification.streaks",
+    "social.friendships",
+    "social.follows",
     "analytics.behavior_log",
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)
@@ -30,9 +38,14 @@ class SeedResult:
 
 
 def seed_database(
-    url: str, profile_name: str, seed: int, anchor: date, *, force: bool = False,
+    url: str,
+    profile_name: str,
+    seed: int,
+    anchor: date,
+    *,
+    force: bool = False,
     console: Console | None = None,
-) -> SeedResult:  # fmt: skip
+) -> SeedResult:
     profile = get_profile(profile_name)
     with psycopg.connect(url) as conn:
         missing = missing_tables(conn, [*SEEDED_TABLES, "ops.seed_runs"])
@@ -65,18 +78,30 @@ def seed_database(
 
 def summary(result: SeedResult) -> Table:
     report = result.report
-    table = Table(title=f"Seeded profile {result.dataset.profile.name!r}, seed "
-                        f"{result.dataset.seed}, anchor {result.dataset.anchor}")  # fmt: skip
+    table = Table(
+        title=f"Seeded profile {result.dataset.profile.name!r}, seed "
+        f"{result.dataset.seed}, anchor {result.dataset.anchor}"
+    )
     for header in ("table", "rows", "COPY s", "rows/s", "MB/s"):
         table.add_column(header, justify="left" if header == "table" else "right")
-    for load in report.tables:
-        table.add_row(load.table, f"{load.rows:,}", f"{load.seconds:.2f}",
-                      f"{load.rows_per_s:,.0f}", f"{load.mb_per_s:.1f}")  # fmt: skip
+    for loaded in report.tables:
+        table.add_row(
+            loaded.table,
+            f"{loaded.rows:,}",
+            f"{loaded.seconds:.2f}",
+            f"{loaded.rows_per_s:,.0f}",
+            f"{loaded.mb_per_s:.1f}",
+        )
     rows = sum(t.rows for t in report.tables)
     table.add_section()
     table.add_row("generate (numpy)", "", f"{result.generate_seconds:.2f}", "", "")
-    table.add_row("COPY, all tables", f"{rows:,}", f"{report.copy_seconds:.2f}",
-                  f"{rows / report.copy_seconds:,.0f}", "")  # fmt: skip
+    table.add_row(
+        "COPY, all tables",
+        f"{rows:,}",
+        f"{report.copy_seconds:.2f}",
+        f"{rows / report.copy_seconds:,.0f}",
+        "",
+    )
     table.add_row("keys, indexes, FKs, ANALYZE", "", f"{report.index_seconds:.2f}", "", "")
     total = result.generate_seconds + report.total_seconds
     table.add_row("[bold]total[/]", f"{rows:,}", f"[bold]{total:.2f}[/]", "", "")

@@ -11,6 +11,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -54,7 +55,7 @@ class RichProgress:
             TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
             RowsPerSecond(), TimeElapsedColumn(), console=console,
         )  # fmt: skip
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> RichProgress:
         self.progress.start()

@@ -73,7 +73,7 @@ def row_counts(conn: Connection, tables: list[str]) -> dict[str, int]:
     counts = {}
     for table in tables:
         row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_qualified(table))).fetchone()
-        counts[table] = int(row[0]) if row else 0
+        counts[table] = int(str(row[0])) if row else 0
     return counts
 
 
@@ -82,8 +82,10 @@ def refusal(conn: Connection, tables: list[str]) -> str | None:
     row = conn.execute("SELECT current_database(), current_setting('vedb.environment', true)")
     database, environment = row.fetchone() or ("?", None)
     if environment == "production":
-        return (f"database {database!r} is marked production "
-                "(its setting vedb.environment is 'production')")  # fmt: skip
+        return (
+            f"database {database!r} is marked production "
+            "(its setting vedb.environment is 'production')"
+        )
     counts = row_counts(conn, tables)
     if not any(counts.values()):
         return None
@@ -94,8 +96,10 @@ def refusal(conn: Connection, tables: list[str]) -> str | None:
     seeded: dict[str, int] = last[0]  # type: ignore[assignment]
     for table, rows in counts.items():
         if rows != seeded.get(table, 0):
-            return (f"database {database!r} holds data the seeder did not make ({table} has "
-                    f"{rows:,} rows; the last seed left {seeded.get(table, 0):,})")  # fmt: skip
+            return (
+                f"database {database!r} holds data the seeder did not make ({table} has "
+                f"{rows:,} rows; the last seed left {seeded.get(table, 0):,})"
+            )
     return None
 
 
@@ -150,9 +154,9 @@ def _defer_keys_and_indexes(conn: Connection, tables: list[str]) -> _Deferred:
     return deferred
 
 
-def _restore_statements(deferred: _Deferred) -> Iterator[tuple[str, sql.Composable]]:
+def _restore_statements(deferred: _Deferred) -> Iterator[tuple[str, sql.Composed | sql.SQL]]:
     # Keys first (foreign keys need the unique indexes they reference), foreign keys last.
-    def add(table: str, name: str, definition: str) -> sql.Composable:
+    def add(table: str, name: str, definition: str) -> sql.Composed:
         return sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
             sql.SQL(table), sql.Identifier(name), sql.SQL(definition)
         )
@@ -160,7 +164,7 @@ def _restore_statements(deferred: _Deferred) -> Iterator[tuple[str, sql.Composab
     for table, name, definition in deferred.keys:
         yield name, add(table, name, definition)
     for name, definition in deferred.indexes:
-        yield name.split(".")[-1], sql.SQL(definition)  # type: ignore[arg-type]
+        yield name.split(".")[-1], sql.SQL(definition)
     for table, name, definition in deferred.foreign_keys:
         yield name, add(table, name, definition)
 
@@ -177,7 +181,7 @@ def _copy_table(
     progress.start_table(table, rows)
     cursor = conn.cursor()
     # A worker thread sends each chunk while this one encodes the next.
-    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:  # type: ignore[arg-type]
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         copy.write(pgcopy.HEADER)
         for low in range(0, rows, CHUNK_ROWS):
             chunk = [_slice(c, low, low + CHUNK_ROWS) for c in columns]
@@ -203,8 +207,11 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         # Generous memory for sorting index builds, within this transaction only.
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         conn.execute("SET LOCAL work_mem = '256MB'")  # the joins that validate foreign keys
-        conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
-            sql.SQL(", ").join(_qualified(t) for t in tables)))  # fmt: skip
+        conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
+                sql.SQL(", ").join(_qualified(t) for t in tables)
+            )
+        )
         deferred = _defer_keys_and_indexes(conn, tables)
         for table, columns in dataset.tables.items():
             report.tables.append(_copy_table(conn, table, columns, progress))
@@ -238,10 +245,13 @@ def _sync_identities(conn: Connection, tables: list[str]) -> None:
         (tables,),
     ).fetchall()
     for (table,) in with_identity:
+        assert isinstance(table, str)
         conn.execute(
-            sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'id'), max(id)) FROM {} "
-                    "HAVING max(id) IS NOT NULL").format(sql.Literal(table), _qualified(table))
-        )  # fmt: skip
+            sql.SQL(
+                "SELECT setval(pg_get_serial_sequence({}, 'id'), max(id)) FROM {} "
+                "HAVING max(id) IS NOT NULL"
+            ).format(sql.Literal(table), _qualified(table))
+        )
 
 
 def checksums(conn: Connection, tables: list[str]) -> dict[str, str]:
