@@ -38,3 +38,4 @@ class Settings(BaseSettings):
     )
     stack_state_file: Path = Field(default_factory=_default_state_file)
     migrations_dir: Path = REPO_ROOT / "migrations"
+    queries_dir: Path = REPO_ROOT / "queries"

@@ -1,0 +1,57 @@
+-- name: at_risk_students
+-- Enrolled students under 50 % average progress with no event for :inactive_days days; risk_score = 0.6 * min(days_inactive / (2 * inactive_days), 1) + 0.4 * (1 - avg_progress), days counted from the last event (or first enrollment if none).
+-- version: 1
+-- params: inactive_days int 1..365 = 14, limit int 1..1000 = 50
+-- cache_ttl: 600
+WITH lesson_counts AS (
+    SELECT course_id, count(*) AS lessons
+    FROM learning.lessons
+    GROUP BY course_id
+),
+done AS (
+    SELECT user_id, course_id, count(*) AS completed_lessons
+    FROM learning.user_progress
+    WHERE status = 'COMPLETED'
+    GROUP BY user_id, course_id
+),
+progress AS (
+    SELECT e.user_id,
+           count(*) AS enrolled_courses,
+           min(e.enrolled_at) AS first_enrolled_at,
+           -- A course without lessons has no progress to make: it counts as 0.
+           avg(coalesce(coalesce(d.completed_lessons, 0)::numeric / NULLIF(lc.lessons, 0), 0))
+               AS avg_progress
+    FROM learning.enrollments AS e
+    JOIN learning.users AS u ON u.id = e.user_id AND u.role = 'STUDENT'
+    LEFT JOIN lesson_counts AS lc ON lc.course_id = e.course_id
+    LEFT JOIN done AS d ON d.user_id = e.user_id AND d.course_id = e.course_id
+    GROUP BY e.user_id
+),
+scored AS (
+    SELECT p.user_id,
+           p.enrolled_courses,
+           p.avg_progress,
+           seen.last_active_at,
+           floor(extract(epoch FROM now() - coalesce(seen.last_active_at, p.first_enrolled_at)) / 86400)::int
+               AS days_inactive
+    FROM progress AS p
+    LEFT JOIN LATERAL (
+        SELECT max(e.occurred_at) AS last_active_at
+        FROM analytics.behavior_log AS e
+        WHERE e.user_id = p.user_id
+    ) AS seen ON true
+    WHERE p.avg_progress < 0.5
+)
+SELECT s.user_id,
+       u.display_name,
+       s.enrolled_courses,
+       round(s.avg_progress, 4)::float8 AS avg_progress,
+       s.last_active_at,
+       s.days_inactive,
+       round(0.6 * least(s.days_inactive::numeric / (2 * :inactive_days), 1)
+             + 0.4 * (1 - s.avg_progress), 4)::float8 AS risk_score
+FROM scored AS s
+JOIN learning.users AS u ON u.id = s.user_id
+WHERE s.days_inactive >= :inactive_days
+ORDER BY risk_score DESC, s.user_id
+LIMIT :limit

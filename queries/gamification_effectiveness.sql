@@ -1,0 +1,50 @@
+-- name: gamification_effectiveness
+-- Students with a streak or an achievement against those without: completion and 30-day activity.
+-- version: 1
+-- cache_ttl: 900
+WITH students AS (
+    SELECT u.id,
+           EXISTS (SELECT FROM gamification.user_achievements AS a WHERE a.user_id = u.id)
+           OR EXISTS (SELECT FROM gamification.streaks AS s WHERE s.user_id = u.id AND s.longest_days > 0)
+               AS gamified
+    FROM learning.users AS u
+    WHERE u.role = 'STUDENT'
+),
+lesson_counts AS (
+    SELECT course_id, count(*) AS lessons
+    FROM learning.lessons
+    GROUP BY course_id
+),
+done AS (
+    SELECT user_id, course_id, count(*) AS completed_lessons
+    FROM learning.user_progress
+    WHERE status = 'COMPLETED'
+    GROUP BY user_id, course_id
+),
+per_student AS (
+    SELECT s.id,
+           s.gamified,
+           count(e.course_id) AS enrollments,
+           count(e.course_id) FILTER (
+               WHERE coalesce(lc.lessons, 0) > 0 AND coalesce(d.completed_lessons, 0) = lc.lessons
+           ) AS completed_courses,
+           coalesce(sum(d.completed_lessons), 0) AS completed_lessons,
+           EXISTS (SELECT FROM analytics.behavior_log AS b
+                   WHERE b.user_id = s.id AND b.occurred_at >= now() - interval '30 days') AS active_30d
+    FROM students AS s
+    LEFT JOIN learning.enrollments AS e ON e.user_id = s.id
+    LEFT JOIN lesson_counts AS lc ON lc.course_id = e.course_id
+    LEFT JOIN done AS d ON d.user_id = e.user_id AND d.course_id = e.course_id
+    GROUP BY s.id, s.gamified
+)
+SELECT g.cohort AS "group",
+       count(p.id) AS students,
+       coalesce(sum(p.enrollments), 0)::bigint AS enrollments,
+       round(sum(p.completed_courses)::numeric / NULLIF(sum(p.enrollments), 0), 4)::float8
+           AS course_completion_rate,
+       round(avg(p.completed_lessons), 2)::float8 AS avg_completed_lessons,
+       round(avg(p.active_30d::int), 4)::float8 AS active_30d_rate
+FROM (VALUES (true, 'gamified', 1), (false, 'not_gamified', 2)) AS g (gamified, cohort, position)
+LEFT JOIN per_student AS p ON p.gamified = g.gamified
+GROUP BY g.cohort, g.position
+ORDER BY g.position

@@ -1,0 +1,83 @@
+"""Runs a catalogue query: validate, then cache or PostgreSQL, then typed rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from vedb.analytics.cache import QueryCache, Status
+from vedb.analytics.catalog import Query
+from vedb.analytics.params import validate
+from vedb.analytics.rows import ROW_MODELS, Row
+
+ConnectionSource = Callable[[], AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]]
+
+
+class UnknownQuery(KeyError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown query {name!r}: choose one of {', '.join(sorted(known))}")
+
+
+@dataclass(frozen=True)
+class Result:
+    query: Query
+    params: dict[str, int | None]
+    rows: list[Row]
+    cache: Status
+
+
+def connect_to(url: str) -> ConnectionSource:
+    """A connection source without a pool, for the CLI and one-off runs."""
+
+    @asynccontextmanager
+    async def source():  # type: ignore[no-untyped-def]
+        async with await psycopg.AsyncConnection.connect(url) as conn:
+            yield conn
+
+    return source  # type: ignore[no-any-return]
+
+
+class Analytics:
+    def __init__(
+        self, catalog: Mapping[str, Query], connection: ConnectionSource,
+        cache: QueryCache | None = None,
+    ) -> None:  # fmt: skip
+        self.catalog = catalog
+        self.connection = connection
+        self.cache = cache
+        self.executions = 0  # SQL statements actually run, for tests and metrics
+
+    def query(self, name: str) -> Query:
+        if name not in self.catalog:
+            raise UnknownQuery(name, list(self.catalog))
+        return self.catalog[name]
+
+    async def run(self, name: str, raw_params: Mapping[str, object] | None = None) -> Result:
+        query = self.query(name)
+        params = validate(query, raw_params or {})  # raises before the database is touched
+        model = ROW_MODELS[name]
+
+        async def compute() -> str:
+            rows = await self._fetch(query, params)
+            return json.dumps([model.model_validate(r).model_dump(mode="json") for r in rows])
+
+        if self.cache is None:
+            text, status = await compute(), "BYPASS"
+        else:
+            text, status = await self.cache.get_or_compute(
+                name, query.version, params, query.cache_ttl, compute
+            )
+        rows = [model.model_validate(item) for item in json.loads(text)]
+        return Result(query, params, rows, status)  # type: ignore[arg-type]
+
+    async def _fetch(self, query: Query, params: dict[str, int | None]) -> list[dict[str, Any]]:
+        self.executions += 1
+        async with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(query.sql, params)  # type: ignore[arg-type]
+            return await cur.fetchall()
