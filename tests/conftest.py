@@ -7,12 +7,14 @@ VEDB_TEST_REDIS_URL if set, else a Docker engine via testcontainers, else local 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
 
 from vedb import migrations
 from vedb.databases import create_database, drop_database
+from vedb.seed_command import seed_database
 from vedb.settings import Settings
 from vedb.stack import Stack, StackError, start_stack
 
@@ -58,3 +60,33 @@ def conn(migrated_db: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
             yield connection
         finally:
             connection.rollback()
+
+
+# Today, so that "the last N days" queries find the seeded data whenever the tests run.
+ANCHOR = datetime.now(UTC).date()
+
+
+def _seeded(stack: Stack, profile: str) -> Iterator[str]:
+    url = create_database(stack.postgres.url)
+    try:
+        migrations.apply_all(url)
+        seed_database(url, profile, 1, ANCHOR)
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def demo_db(stack: Stack) -> Iterator[str]:
+    yield from _seeded(stack, "demo")
+
+
+@pytest.fixture(scope="session")
+def load_db(stack: Stack) -> Iterator[str]:
+    yield from _seeded(stack, "load")
+
+
+@pytest.fixture(params=["demo_db", "load_db"])
+def seeded_db(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(request.param)
+    return url

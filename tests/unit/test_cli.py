@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -66,3 +67,25 @@ def test_stack_env_without_a_stack_says_how_to_start_one(tmp_path: Path) -> None
 
 def test_version() -> None:
     assert run_vedb("version").stdout.strip() == "0.1.0"
+
+
+def test_query_prints_json_a_table_and_clear_errors(migrated_db: str) -> None:
+    as_json = run_vedb("query", "learning_funnel", "--json", VEDB_DATABASE_URL=migrated_db)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)[0] == {
+        "position": 1, "stage": "enrolled", "learners": 0,
+        "rate_from_previous": None, "rate_from_enrolled": None,
+    }  # fmt: skip
+    table = run_vedb("query", "leaderboard", "-p", "limit=5", VEDB_DATABASE_URL=migrated_db)
+    assert (
+        table.returncode == 0
+        and "leaderboard v1" in table.stdout
+        and "display_name" in table.stdout
+    )
+    bad = run_vedb("query", "leaderboard", "-p", "limit=0", VEDB_DATABASE_URL=migrated_db)
+    assert bad.returncode == 1
+    assert "parameter 'limit' is out of bounds: 0 is not in 1..100" in bad.stderr
+    malformed = run_vedb("query", "leaderboard", "-p", "limit", VEDB_DATABASE_URL=migrated_db)
+    assert malformed.returncode == 1 and "use NAME=VALUE" in malformed.stderr
+    unknown = run_vedb("query", "nope", VEDB_DATABASE_URL=migrated_db)
+    assert unknown.returncode == 1 and "unknown query 'nope'" in unknown.stderr

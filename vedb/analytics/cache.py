@@ -53,6 +53,10 @@ def params_digest(params: dict[str, int | None]) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()[:16]
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class QueryCache:
     """``get_or_compute(name, version, params, ttl, compute)`` -> (JSON text, status)."""
 
@@ -75,7 +79,7 @@ class QueryCache:
             if cached is not None:
                 self._recovered()
                 self.stats.count("HIT")
-                return cached.decode(), "HIT"
+                return _text(cached), "HIT"
             value = await self._compute_once(key, ttl, compute)
         except RedisError as exc:
             self._went_down(exc)
@@ -99,7 +103,7 @@ class QueryCache:
             await asyncio.sleep(LOCK_POLL_S)
             cached = await self.client.get(key)
             if cached is not None:
-                return str(cached.decode())
+                return _text(cached)
             if time.monotonic() > deadline:  # the holder died: stop waiting and compute
                 return await compute()
 

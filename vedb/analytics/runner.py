@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -36,11 +36,11 @@ def connect_to(url: str) -> ConnectionSource:
     """A connection source without a pool, for the CLI and one-off runs."""
 
     @asynccontextmanager
-    async def source():  # type: ignore[no-untyped-def]
+    async def source() -> AsyncIterator[psycopg.AsyncConnection[Any]]:
         async with await psycopg.AsyncConnection.connect(url) as conn:
             yield conn
 
-    return source  # type: ignore[no-any-return]
+    return source
 
 
 class Analytics:
@@ -67,17 +67,18 @@ class Analytics:
             rows = await self._fetch(query, params)
             return json.dumps([model.model_validate(r).model_dump(mode="json") for r in rows])
 
+        status: Status = "BYPASS"
         if self.cache is None:
-            text, status = await compute(), "BYPASS"
+            text = await compute()
         else:
             text, status = await self.cache.get_or_compute(
                 name, query.version, params, query.cache_ttl, compute
             )
         rows = [model.model_validate(item) for item in json.loads(text)]
-        return Result(query, params, rows, status)  # type: ignore[arg-type]
+        return Result(query, params, rows, status)
 
     async def _fetch(self, query: Query, params: dict[str, int | None]) -> list[dict[str, Any]]:
         self.executions += 1
         async with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(query.sql, params)  # type: ignore[arg-type]
+            await cur.execute(query.sql, params)
             return await cur.fetchall()
