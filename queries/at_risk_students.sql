@@ -3,29 +3,15 @@
 -- version: 1
 -- params: inactive_days int 1..365 = 14, limit int 1..1000 = 50
 -- cache_ttl: 600
-WITH lesson_counts AS (
-    SELECT course_id, count(*) AS lessons
-    FROM learning.lessons
-    GROUP BY course_id
-),
-done AS (
-    SELECT user_id, course_id, count(*) AS completed_lessons
-    FROM learning.user_progress
-    WHERE status = 'COMPLETED'
-    GROUP BY user_id, course_id
-),
-progress AS (
-    SELECT e.user_id,
+WITH progress AS (
+    SELECT ep.user_id,
            count(*) AS enrolled_courses,
-           min(e.enrolled_at) AS first_enrolled_at,
+           min(ep.enrolled_at) AS first_enrolled_at,
            -- A course without lessons has no progress to make: it counts as 0.
-           avg(coalesce(coalesce(d.completed_lessons, 0)::numeric / NULLIF(lc.lessons, 0), 0))
-               AS avg_progress
-    FROM learning.enrollments AS e
-    JOIN learning.users AS u ON u.id = e.user_id AND u.role = 'STUDENT'
-    LEFT JOIN lesson_counts AS lc ON lc.course_id = e.course_id
-    LEFT JOIN done AS d ON d.user_id = e.user_id AND d.course_id = e.course_id
-    GROUP BY e.user_id
+           avg(coalesce(ep.completed_lessons::numeric / NULLIF(ep.lessons, 0), 0)) AS avg_progress
+    FROM learning.enrollment_progress AS ep
+    JOIN learning.users AS u ON u.id = ep.user_id AND u.role = 'STUDENT'
+    GROUP BY ep.user_id
 ),
 scored AS (
     SELECT p.user_id,

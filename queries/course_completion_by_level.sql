@@ -2,24 +2,10 @@
 -- Enrollments and completed enrollments (every lesson done) per course level, easiest first.
 -- version: 1
 -- cache_ttl: 900
-WITH lesson_counts AS (
-    SELECT course_id, count(*) AS lessons
-    FROM learning.lessons
-    GROUP BY course_id
-),
-done AS (
-    SELECT user_id, course_id, count(*) AS completed_lessons
-    FROM learning.user_progress
-    WHERE status = 'COMPLETED'
-    GROUP BY user_id, course_id
-),
-per_enrollment AS (
-    SELECT c.level,
-           coalesce(lc.lessons, 0) > 0 AND coalesce(d.completed_lessons, 0) = lc.lessons AS completed
-    FROM learning.enrollments AS e
-    JOIN learning.courses AS c ON c.id = e.course_id
-    LEFT JOIN lesson_counts AS lc ON lc.course_id = e.course_id
-    LEFT JOIN done AS d ON d.user_id = e.user_id AND d.course_id = e.course_id
+WITH per_enrollment AS (
+    SELECT c.level, ep.completed
+    FROM learning.enrollment_progress AS ep
+    JOIN learning.courses AS c ON c.id = ep.course_id
 )
 SELECT lv.level,
        (SELECT count(*) FROM learning.courses AS c WHERE c.level = lv.level AND c.is_published)

@@ -10,31 +10,16 @@ WITH students AS (
     FROM learning.users AS u
     WHERE u.role = 'STUDENT'
 ),
-lesson_counts AS (
-    SELECT course_id, count(*) AS lessons
-    FROM learning.lessons
-    GROUP BY course_id
-),
-done AS (
-    SELECT user_id, course_id, count(*) AS completed_lessons
-    FROM learning.user_progress
-    WHERE status = 'COMPLETED'
-    GROUP BY user_id, course_id
-),
 per_student AS (
     SELECT s.id,
            s.gamified,
-           count(e.course_id) AS enrollments,
-           count(e.course_id) FILTER (
-               WHERE coalesce(lc.lessons, 0) > 0 AND coalesce(d.completed_lessons, 0) = lc.lessons
-           ) AS completed_courses,
-           coalesce(sum(d.completed_lessons), 0) AS completed_lessons,
+           count(ep.course_id) AS enrollments,
+           count(ep.course_id) FILTER (WHERE ep.completed) AS completed_courses,
+           coalesce(sum(ep.completed_lessons), 0) AS completed_lessons,
            EXISTS (SELECT FROM analytics.behavior_log AS b
                    WHERE b.user_id = s.id AND b.occurred_at >= now() - interval '30 days') AS active_30d
     FROM students AS s
-    LEFT JOIN learning.enrollments AS e ON e.user_id = s.id
-    LEFT JOIN lesson_counts AS lc ON lc.course_id = e.course_id
-    LEFT JOIN done AS d ON d.user_id = e.user_id AND d.course_id = e.course_id
+    LEFT JOIN learning.enrollment_progress AS ep ON ep.user_id = s.id
     GROUP BY s.id, s.gamified
 )
 SELECT g.cohort AS "group",

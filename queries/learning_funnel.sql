@@ -3,22 +3,10 @@
 -- version: 1
 -- params: course_id int? 1.. = null
 -- cache_ttl: 600
-WITH lesson_counts AS (
-    SELECT course_id, count(*) AS lessons
-    FROM learning.lessons
-    GROUP BY course_id
-),
-per_enrollment AS (
-    SELECT e.user_id,
-           coalesce(max(lc.lessons), 0) AS lessons,
-           count(p.id) AS started_lessons,
-           count(p.id) FILTER (WHERE p.status = 'COMPLETED') AS completed_lessons
-    FROM learning.enrollments AS e
-    LEFT JOIN lesson_counts AS lc ON lc.course_id = e.course_id
-    LEFT JOIN learning.user_progress AS p
-        ON p.user_id = e.user_id AND p.course_id = e.course_id AND p.status <> 'NOT_STARTED'
-    WHERE (CAST(:course_id AS bigint) IS NULL OR e.course_id = :course_id)
-    GROUP BY e.user_id, e.course_id
+WITH per_enrollment AS (
+    SELECT lessons, started_lessons, completed_lessons
+    FROM learning.enrollment_progress
+    WHERE (CAST(:course_id AS bigint) IS NULL OR course_id = :course_id)
 ),
 stages AS (
     SELECT 1 AS position, 'enrolled' AS stage, count(*) AS learners FROM per_enrollment
