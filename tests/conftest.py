@@ -41,15 +41,20 @@ def fresh_db(stack: Stack) -> Iterator[str]:
         drop_database(url)
 
 
-@pytest.fixture(scope="module")
-def migrated_db(stack: Stack) -> Iterator[str]:
-    """A database at migration head, shared by one test module."""
+def migrated_database(stack: Stack) -> Iterator[str]:
+    """A fresh database at migration head, dropped afterwards."""
     url = create_database(stack.postgres.url)
     try:
         migrations.apply_all(url)
         yield url
     finally:
         drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def migrated_db(stack: Stack) -> Iterator[str]:
+    """A database at migration head, shared by one test module."""
+    yield from migrated_database(stack)
 
 
 @pytest.fixture

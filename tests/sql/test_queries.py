@@ -292,14 +292,16 @@ EMPTY = {
 
 @pytest.mark.parametrize(("name", "params"), EMPTY, ids=[n for n, _ in EMPTY])
 async def test_on_an_empty_database(
-    empty_db: str, name: str, params: tuple[tuple[str, int], ...]
+    migrated_db: str, name: str, params: tuple[tuple[str, int], ...]
 ) -> None:
-    empty = Analytics(CATALOG, connect_to(empty_db))
+    empty = Analytics(CATALOG, connect_to(migrated_db))
     assert await rows(empty, name, **dict(params)) == EMPTY[(name, params)]
 
 
-async def test_monthly_active_users_on_an_empty_database(empty_db: str) -> None:
-    result = await rows(Analytics(CATALOG, connect_to(empty_db)), "monthly_active_users", months=1)
+async def test_monthly_active_users_on_an_empty_database(migrated_db: str) -> None:
+    result = await rows(
+        Analytics(CATALOG, connect_to(migrated_db)), "monthly_active_users", months=1
+    )
     assert result == [{"month": TODAY.replace(day=1), "active_users": 0}]
 
 
