@@ -41,3 +41,6 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
     GRANT USAGE, SELECT ON SEQUENCES TO vedb_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
     GRANT SELECT ON TABLES TO vedb_readonly;
+
+-- /api/health reports the migration head, reading it as vedb_readonly.
+GRANT SELECT ON TABLE _yoyo_migration TO vedb_readonly, vedb_app;

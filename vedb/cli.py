@@ -14,6 +14,7 @@ import psycopg
 import psycopg2
 import redis.asyncio as aioredis
 import typer
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 
@@ -262,6 +263,22 @@ async def run_query(settings: Settings, name: str, raw: dict[str, object], cache
     finally:
         if redis_client is not None:
             await redis_client.aclose()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+) -> None:
+    """Serve the analytics API on uvicorn (VEDB_DATABASE_URL, or the running stack)."""
+    settings = Settings()
+    # Workers build their own app from the environment: hand them the resolved URLs.
+    os.environ["VEDB_DATABASE_URL"] = database_url(settings)
+    if not settings.redis_url and (stack := detached.running_stack(settings)) is not None:
+        os.environ["VEDB_REDIS_URL"] = stack.redis.url
+    uvicorn.run("vedb.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info")  # fmt: skip
 
 
 @app.command()

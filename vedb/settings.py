@@ -39,3 +39,14 @@ class Settings(BaseSettings):
     stack_state_file: Path = Field(default_factory=_default_state_file)
     migrations_dir: Path = REPO_ROOT / "migrations"
     queries_dir: Path = REPO_ROOT / "queries"
+
+    # The API. Tokens map to scopes: "read" (aggregate analytics), "analytics" (also
+    # student-level data), "ingest" (POST /api/events). From the environment as JSON, e.g.
+    # VEDB_API_TOKENS='{"s3cret": ["analytics"]}', and/or a 0600 JSON file of the same shape.
+    api_tokens: dict[str, list[str]] = Field(default_factory=dict)
+    api_tokens_file: Path | None = None
+    statement_timeout_ms: int = Field(default=5000, ge=1, description="per analytics query")
+    pool_timeout_s: float = Field(default=2.0, gt=0, description="wait for a connection, then 503")
+    pool_max_size: int = Field(default=10, ge=1)
+    redis_timeout_s: float = Field(default=0.25, gt=0, description="then serve from PostgreSQL")
+    max_batch_events: int = Field(default=500, ge=1)

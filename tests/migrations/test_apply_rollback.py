@@ -87,7 +87,7 @@ def test_rollback_all_then_apply_restores_the_same_schema(fresh_db: str) -> None
     migrations.apply_all(fresh_db)
     applied = snapshot(fresh_db)
     rolled_back = migrations.rollback_all(fresh_db)
-    assert rolled_back[0].startswith("0013") and rolled_back[-1].startswith("0001")
+    assert rolled_back[0].startswith("0015") and rolled_back[-1].startswith("0001")
     assert migrations.head(fresh_db) is None
     migrations.apply_all(fresh_db)
     restored = snapshot(fresh_db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -30,6 +31,11 @@ class Result:
     params: dict[str, int | None]
     rows: list[Row]
     cache: Status
+    computed_at: float  # epoch seconds: how old a cached answer is
+
+    @property
+    def age_s(self) -> int:
+        return max(0, int(time.time() - self.computed_at))
 
 
 def connect_to(url: str) -> ConnectionSource:
@@ -65,7 +71,8 @@ class Analytics:
 
         async def compute() -> str:
             rows = await self._fetch(query, params)
-            return json.dumps([model.model_validate(r).model_dump(mode="json") for r in rows])
+            dumped = [model.model_validate(r).model_dump(mode="json") for r in rows]
+            return json.dumps({"computed_at": time.time(), "rows": dumped})
 
         status: Status = "BYPASS"
         if self.cache is None:
@@ -74,8 +81,13 @@ class Analytics:
             text, status = await self.cache.get_or_compute(
                 name, query.version, params, query.cache_ttl, compute
             )
-        rows = [model.model_validate(item) for item in json.loads(text)]
-        return Result(query, params, rows, status)
+        payload = json.loads(text)
+        rows = [model.model_validate(item) for item in payload["rows"]]
+        return Result(query, params, rows, status, payload["computed_at"])
+
+    def reading(self, table: str) -> list[str]:
+        """The queries whose SQL reads ``table``: what a write to it makes stale."""
+        return sorted(name for name, query in self.catalog.items() if table in query.sql)
 
     async def _fetch(self, query: Query, params: dict[str, int | None]) -> list[dict[str, Any]]:
         self.executions += 1

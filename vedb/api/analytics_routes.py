@@ -1,0 +1,88 @@
+"""GET /api/analytics/<query>: one route per catalogue query, its parameters from the header.
+
+Each route's signature is built from the header, so FastAPI validates the query string
+(422 naming the parameter and its bound) and the OpenAPI spec documents every parameter.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+
+from vedb.analytics.catalog import Param
+from vedb.analytics.catalog import Query as CatalogQuery
+from vedb.analytics.rows import ROW_MODELS
+from vedb.analytics.runner import Analytics
+from vedb.api.auth import ANALYTICS, READ, require
+
+# Student-level answers: only tokens with the analytics scope may read them.
+STUDENT_LEVEL = {"student_behavior_pattern", "at_risk_students"}
+
+
+def _parameter(param: Param) -> inspect.Parameter:
+    # Built at run time from the header: a type to FastAPI, an expression to mypy.
+    annotation = Annotated[  # type: ignore[valid-type]
+        int | None if param.nullable else int,
+        Query(ge=param.low, le=param.high, description=param.describe()),
+    ]
+    default = inspect.Parameter.empty if param.required else param.default
+    return inspect.Parameter(
+        param.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
+    )
+
+
+def _endpoint(query: CatalogQuery) -> Any:
+    declared = {p.name for p in query.params}
+
+    async def endpoint(request: Request, **params: int | None) -> JSONResponse:
+        unknown = sorted(set(request.query_params) - declared)
+        if unknown:
+            detail = [
+                {"loc": ["query", name], "msg": "unknown parameter", "type": "extra_forbidden"}
+                for name in unknown
+            ]
+            raise HTTPException(422, detail)
+        analytics: Analytics = request.app.state.analytics
+        result = await analytics.run(query.name, params)
+        remaining = max(0, query.cache_ttl - result.age_s)
+        return JSONResponse(
+            [row.model_dump(mode="json") for row in result.rows],
+            headers={
+                "X-Cache": result.cache,
+                # Per-token data: only the client may keep it, and only for the TTL left.
+                "Cache-Control": f"private, max-age={remaining}",
+                "Age": str(result.age_s),
+            },
+        )
+
+    endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+        + [_parameter(p) for p in query.params]
+    )
+    endpoint.__name__ = query.name
+    return endpoint
+
+
+def analytics_router(catalog: dict[str, CatalogQuery]) -> APIRouter:
+    router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+    for name, query in sorted(catalog.items()):
+        scope = ANALYTICS if name in STUDENT_LEVEL else READ
+        router.add_api_route(
+            f"/{name}",
+            _endpoint(query),
+            methods=["GET"],
+            name=name,
+            summary=query.description,
+            response_model=list[ROW_MODELS[name]],  # type: ignore[valid-type]
+            dependencies=[Depends(require(scope))],
+            responses={
+                401: {"description": "no or unknown token"},
+                403: {"description": f"the token lacks the {scope!r} scope"},
+                503: {"description": "database unavailable"},
+                504: {"description": "cancelled at the statement timeout"},
+            },
+        )
+    return router

@@ -1,0 +1,169 @@
+"""The analytics API: create_app() builds it; the lifespan owns the pools and the Redis client."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import psycopg
+import redis.asyncio as aioredis
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from pydantic import BaseModel
+from redis.exceptions import RedisError
+
+from vedb import __version__
+from vedb.analytics.cache import QueryCache
+from vedb.analytics.catalog import load_catalog
+from vedb.analytics.runner import Analytics
+from vedb.api.analytics_routes import analytics_router
+from vedb.api.auth import load_tokens
+from vedb.api.events import events_router
+from vedb.api.metrics import Metrics
+from vedb.settings import Settings
+
+
+HEAD_SQL = "SELECT migration_id FROM _yoyo_migration ORDER BY applied_at_utc DESC LIMIT 1"
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "down"]
+    database: Literal["up", "down"]
+    redis: Literal["up", "down"]
+    migration_head: str | None
+    version: str
+
+
+def _pool(settings: Settings, url: str, role: str, name: str) -> AsyncConnectionPool[Any]:
+    async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
+        # Least privilege whatever the login: analytics read as vedb_readonly, ingest writes
+        # as vedb_app. A statement timeout cancels anything slow instead of leaving it running.
+        await conn.set_autocommit(True)
+        await conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
+        await conn.execute(
+            sql.SQL("SET statement_timeout = {}").format(sql.Literal(settings.statement_timeout_ms))
+        )
+        # Ingest runs in explicit transactions; the analytics reads stay in autocommit.
+        await conn.set_autocommit(role != "vedb_app")
+
+    return AsyncConnectionPool(
+        url,
+        min_size=1,
+        max_size=settings.pool_max_size,
+        timeout=settings.pool_timeout_s,
+        open=False,
+        configure=configure,
+        check=AsyncConnectionPool.check_connection,
+        name=name,
+        kwargs={"connect_timeout": max(1, int(settings.pool_timeout_s))},
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    if not settings.database_url:
+        raise ValueError("VEDB_DATABASE_URL is not set")
+    database_url = settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        read_pool = _pool(settings, database_url, "vedb_readonly", "analytics")
+        write_pool = _pool(settings, database_url, "vedb_app", "ingest")
+        client = aioredis.Redis.from_url(
+            settings.redis_url or "redis://127.0.0.1:6379/0",
+            socket_timeout=settings.redis_timeout_s,
+            socket_connect_timeout=settings.redis_timeout_s,
+        )
+        # Don't wait: the API starts (and says 503) even while PostgreSQL is down.
+        await read_pool.open(wait=False)
+        await write_pool.open(wait=False)
+        cache = QueryCache(client) if settings.redis_url else None
+        app.state.analytics = Analytics(catalog, read_pool.connection, cache)
+        app.state.read_pool, app.state.ingest_pool, app.state.redis = read_pool, write_pool, client
+        app.state.metrics.watch(app.state.analytics, read_pool, write_pool)
+        try:
+            yield
+        finally:
+            await read_pool.close()
+            await write_pool.close()
+            await client.aclose()
+
+    catalog = load_catalog(settings.queries_dir)
+    app = FastAPI(title="V-EdFinance analytics API", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.tokens = load_tokens(settings)
+    app.state.metrics = Metrics()
+    app.include_router(analytics_router(catalog))
+    app.include_router(events_router())
+    _add_operations(app)
+    return app
+
+
+def _add_operations(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def time_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        app.state.metrics.observe(
+            request.method, path, response.status_code, time.perf_counter() - started
+        )
+        return response
+
+    @app.exception_handler(psycopg.errors.QueryCanceled)
+    async def cancelled(request: Request, exc: Exception) -> JSONResponse:
+        timeout = request.app.state.settings.statement_timeout_ms
+        return JSONResponse(
+            {"detail": f"query cancelled at the {timeout} ms statement timeout"}, 504
+        )
+
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"database unavailable: {type(exc).__name__}"},
+            503,
+            headers={"Retry-After": "1"},
+        )
+
+    app.add_exception_handler(PoolTimeout, unavailable)
+    app.add_exception_handler(psycopg.OperationalError, unavailable)
+
+    @app.get(
+        "/api/health",
+        response_model=Health,
+        tags=["operations"],
+        responses={503: {"model": Health, "description": "the database does not answer"}},
+    )
+    async def health(request: Request) -> JSONResponse:
+        head: str | None = None
+        database: Literal["up", "down"] = "down"
+        try:
+            async with request.app.state.read_pool.connection() as conn:
+                cursor = await conn.execute(HEAD_SQL)
+                row = await cursor.fetchone()
+                head, database = (row[0] if row else None), "up"
+        except (PoolTimeout, psycopg.Error):
+            pass
+        redis_state: Literal["up", "down"] = "down"
+        with contextlib.suppress(RedisError):
+            redis_state = "up" if await request.app.state.redis.ping() else "down"
+        status: Literal["ok", "degraded", "down"] = (
+            "down" if database == "down" else ("ok" if redis_state == "up" else "degraded")
+        )
+        body = Health(status=status, database=database, redis=redis_state,
+                      migration_head=head, version=__version__)  # fmt: skip
+        return JSONResponse(body.model_dump(), 503 if database == "down" else 200)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    async def metrics(request: Request) -> Response:
+        return Response(
+            generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+        )

@@ -1,0 +1,133 @@
+"""POST /api/events: batch ingest, validated event by event, idempotent by client event id."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Self
+from uuid import UUID
+
+import psycopg
+from fastapi import APIRouter, Depends, HTTPException, Request
+from psycopg_pool import AsyncConnectionPool
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from vedb.analytics.runner import Analytics
+from vedb.api.auth import INGEST, require
+
+EventType = Literal[
+    "LOGIN",
+    "LOGOUT",
+    "COURSE_VIEW",
+    "COURSE_ENROLL",
+    "LESSON_START",
+    "LESSON_COMPLETE",
+    "QUIZ_SUBMIT",
+    "VIDEO_PLAY",
+    "VIDEO_PAUSE",
+    "ACHIEVEMENT_EARNED",
+    "POINTS_EARNED",
+]
+LESSON_EVENTS = {"LESSON_START", "LESSON_COMPLETE", "QUIZ_SUBMIT", "VIDEO_PLAY", "VIDEO_PAUSE"}
+CLOCK_SKEW = timedelta(minutes=5)
+PG_BIGINT_MAX = 2**63 - 1
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_event_id: UUID
+    user_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    session_id: UUID
+    event_type: EventType
+    course_id: int | None = Field(default=None, ge=1, le=PG_BIGINT_MAX)
+    lesson_id: int | None = Field(default=None, ge=1, le=PG_BIGINT_MAX)
+    occurred_at: AwareDatetime
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        if self.lesson_id is not None and self.course_id is None:
+            raise ValueError("lesson_id needs its course_id")
+        if self.event_type in LESSON_EVENTS and self.lesson_id is None:
+            raise ValueError(f"{self.event_type} needs a lesson_id")
+        if self.occurred_at > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("occurred_at is in the future")
+        return self
+
+
+class EventBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[EventIn] = Field(min_length=1)
+
+
+class IngestResult(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+INSERT = """
+    INSERT INTO analytics.behavior_log
+        (client_event_id, user_id, session_id, event_type, course_id, lesson_id, occurred_at,
+         payload)
+    SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::uuid[], %s::text[], %s::bigint[],
+                         %s::bigint[], %s::timestamptz[], %s::jsonb[])
+    ON CONFLICT (client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING
+    RETURNING 1
+"""
+
+
+async def ingest(batch: EventBatch, request: Request) -> IngestResult:
+    limit = request.app.state.settings.max_batch_events
+    if len(batch.events) > limit:
+        raise HTTPException(422, f"at most {limit} events per request, got {len(batch.events)}")
+    columns = list(
+        zip(
+            *(
+                (
+                    e.client_event_id,
+                    e.user_id,
+                    e.session_id,
+                    e.event_type,
+                    e.course_id,
+                    e.lesson_id,
+                    e.occurred_at,
+                    json.dumps(e.payload),
+                )
+                for e in batch.events
+            ),
+            strict=True,
+        )
+    )
+    pool: AsyncConnectionPool[Any] = request.app.state.ingest_pool
+    try:
+        async with pool.connection() as conn, conn.transaction():
+            cursor = await conn.execute(INSERT, [list(c) for c in columns])
+            accepted = len(await cursor.fetchall())
+    except (psycopg.errors.ForeignKeyViolation, psycopg.errors.CheckViolation) as exc:
+        # The whole batch is refused: nothing is half-applied.
+        raise HTTPException(422, f"batch refused: {exc.diag.message_detail or exc}") from exc
+    if accepted:
+        analytics: Analytics = request.app.state.analytics
+        if analytics.cache is not None:
+            for name in analytics.reading("analytics.behavior_log"):
+                await analytics.cache.invalidate(name)
+    return IngestResult(accepted=accepted, duplicates=len(batch.events) - accepted)
+
+
+def events_router() -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["ingest"])
+    router.add_api_route(
+        "/events",
+        ingest,
+        methods=["POST"],
+        response_model=IngestResult,
+        dependencies=[Depends(require(INGEST))],
+        summary="Ingest a batch of behaviour events; a retried batch never duplicates.",
+        responses={
+            401: {"description": "no or unknown token"},
+            403: {"description": "the token lacks the 'ingest' scope"},
+            503: {"description": "database unavailable"},
+        },
+    )
+    return router
