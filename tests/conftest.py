@@ -71,7 +71,8 @@ def conn(migrated_db: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
 ANCHOR = datetime.now(UTC).date()
 
 
-def _seeded(stack: Stack, profile: str) -> Iterator[str]:
+def seeded_database(stack: Stack, profile: str) -> Iterator[str]:
+    """A fresh migrated database seeded with ``profile`` at ANCHOR, dropped afterwards."""
     url = create_database(stack.postgres.url)
     try:
         migrations.apply_all(url)
@@ -83,12 +84,12 @@ def _seeded(stack: Stack, profile: str) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def demo_db(stack: Stack) -> Iterator[str]:
-    yield from _seeded(stack, "demo")
+    yield from seeded_database(stack, "demo")
 
 
 @pytest.fixture(scope="session")
 def load_db(stack: Stack) -> Iterator[str]:
-    yield from _seeded(stack, "load")
+    yield from seeded_database(stack, "load")
 
 
 @pytest.fixture(params=["demo_db", "load_db"])

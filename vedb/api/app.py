@@ -28,7 +28,6 @@ from vedb.api.events import events_router
 from vedb.api.metrics import Metrics
 from vedb.settings import Settings
 
-
 HEAD_SQL = "SELECT migration_id FROM _yoyo_migration ORDER BY applied_at_utc DESC LIMIT 1"
 
 

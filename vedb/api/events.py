@@ -10,7 +10,7 @@ from uuid import UUID
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Request
 from psycopg_pool import AsyncConnectionPool
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from vedb.analytics.runner import Analytics
 from vedb.api.auth import INGEST, require
@@ -37,13 +37,21 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     client_event_id: UUID
-    user_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    # strict: 12.0 is not an id, and a number is not a timestamp (pydantic would accept both).
+    user_id: int = Field(ge=1, le=PG_BIGINT_MAX, strict=True)
     session_id: UUID
     event_type: EventType
-    course_id: int | None = Field(default=None, ge=1, le=PG_BIGINT_MAX)
-    lesson_id: int | None = Field(default=None, ge=1, le=PG_BIGINT_MAX)
+    course_id: int | None = Field(default=None, ge=1, le=PG_BIGINT_MAX, strict=True)
+    lesson_id: int | None = Field(default=None, ge=1, le=PG_BIGINT_MAX, strict=True)
     occurred_at: AwareDatetime
     payload: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("occurred_at", mode="before")
+    @classmethod
+    def rfc3339_text(cls, value: object) -> object:
+        if not isinstance(value, str | datetime):
+            raise ValueError("occurred_at must be an RFC 3339 date-time string")
+        return value
 
     @model_validator(mode="after")
     def consistent(self) -> Self:
@@ -80,7 +88,7 @@ INSERT = """
 async def ingest(batch: EventBatch, request: Request) -> IngestResult:
     limit = request.app.state.settings.max_batch_events
     if len(batch.events) > limit:
-        raise HTTPException(422, f"at most {limit} events per request, got {len(batch.events)}")
+        raise _refused(f"at most {limit} events per request, got {len(batch.events)}", "too_long")
     columns = list(
         zip(
             *(
@@ -106,13 +114,19 @@ async def ingest(batch: EventBatch, request: Request) -> IngestResult:
             accepted = len(await cursor.fetchall())
     except (psycopg.errors.ForeignKeyViolation, psycopg.errors.CheckViolation) as exc:
         # The whole batch is refused: nothing is half-applied.
-        raise HTTPException(422, f"batch refused: {exc.diag.message_detail or exc}") from exc
+        reason = f"batch refused: {exc.diag.message_detail or exc}"
+        raise _refused(reason, exc.diag.constraint_name or "integrity") from exc
     if accepted:
         analytics: Analytics = request.app.state.analytics
         if analytics.cache is not None:
             for name in analytics.reading("analytics.behavior_log"):
                 await analytics.cache.invalidate(name)
     return IngestResult(accepted=accepted, duplicates=len(batch.events) - accepted)
+
+
+def _refused(message: str, kind: str) -> HTTPException:
+    """A 422 in FastAPI's documented validation-error shape."""
+    return HTTPException(422, [{"loc": ["body", "events"], "msg": message, "type": kind}])
 
 
 def events_router() -> APIRouter:
@@ -125,6 +139,7 @@ def events_router() -> APIRouter:
         dependencies=[Depends(require(INGEST))],
         summary="Ingest a batch of behaviour events; a retried batch never duplicates.",
         responses={
+            400: {"description": "the body is not JSON"},
             401: {"description": "no or unknown token"},
             403: {"description": "the token lacks the 'ingest' scope"},
             503: {"description": "database unavailable"},

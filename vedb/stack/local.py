@@ -106,16 +106,18 @@ def start_local_postgres() -> Server:
         raise
 
 
-def start_local_redis() -> Server:
+def start_local_redis(port: int | None = None, password: str | None = None) -> Server:
+    """A throwaway Redis; a given port and password bring one back where another stopped."""
     binary = redis_server_binary()
     if binary is None:
         raise StackError(f"No redis-server binary found: {REDIS_INSTALL_HINT}.")
     user = run_as()
     workdir = _workdir("vedb-redis-", user)
-    password = new_password()
+    password = password or new_password()
+    fixed_port = port
     try:
         for _ in range(START_ATTEMPTS):
-            port = free_port()
+            port = fixed_port or free_port()
             log = workdir / "redis.log"
             started = _run(
                 [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
@@ -145,6 +147,30 @@ def _wait_for_pidfile(pidfile: Path, port: int, timeout_s: float = 10.0) -> bool
                 pass
         time.sleep(0.05)
     return False
+
+
+def pause_local(server: Server) -> None:
+    """Stops a local PostgreSQL but keeps its data, for :func:`resume_local` (fault tests)."""
+    assert server.kind == "postgres" and server.workdir is not None
+    pidfile = Path(server.workdir) / "data" / "postmaster.pid"
+    _terminate(int(pidfile.read_text().splitlines()[0]), signal.SIGINT)
+
+
+def resume_local(server: Server) -> None:
+    """Starts a paused local PostgreSQL again, on the same port, with the same data."""
+    assert server.kind == "postgres" and server.workdir is not None
+    bin_dir = postgres_bin_dir()
+    assert bin_dir is not None
+    workdir = Path(server.workdir)
+    port = server.url.rsplit(":", 1)[1].split("/")[0]
+    options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
+    started = _run(
+        [str(bin_dir / "pg_ctl"), "-D", str(workdir / "data"), "-l", str(workdir / "postgres.log"),
+         "-w", "-t", "60", "-o", f"-p {port} -k {workdir} {options}", "start"],
+        run_as(),
+    )  # fmt: skip
+    if started.returncode != 0:
+        raise _fail("pg_ctl start", started, workdir / "postgres.log")
 
 
 def stop_local(server: Server) -> None:
