@@ -8,7 +8,7 @@ BENCH_PROFILE ?= load
 ON_STACK := env -u VEDB_DATABASE_URL -u VEDB_REDIS_URL $(BIN)/vedb
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo down test check lint typecheck squawk bench-seed clean
+.PHONY: demo loadtest-ui down test check lint typecheck squawk bench-seed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,15 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## demo: the main job on a throwaway local stack (start, migrate, seed; `make down` stops it)
+## demo: the main job: stack, migrate, seed, API, 60 s of locust, summary; stops everything
 demo: $(STAMP)
 	$(BIN)/vedb stack doctor --install
-	$(BIN)/vedb stack up
-	$(ON_STACK) migrate
-	$(ON_STACK) seed --profile $(PROFILE)
-	@echo "The stack is up, migrated and seeded ($(PROFILE)). The API and the locust run are not built yet."
-	@echo "Connect with: eval \"\$$($(BIN)/vedb stack env)\"; psql \"\$$VEDB_DATABASE_URL\""
-	@echo "Stop it with: make down"
+	$(ON_STACK) demo --profile $(PROFILE)
+
+## loadtest-ui: the same stack and API, with locust's web UI; the stack keeps running (`make down`)
+loadtest-ui: $(STAMP)
+	$(BIN)/vedb stack doctor --install
+	$(ON_STACK) demo --profile $(PROFILE) --ui
 
 down: $(STAMP)
 	$(BIN)/vedb stack down

@@ -26,6 +26,7 @@ from vedb.analytics.rows import ROW_MODELS
 from vedb.analytics.runner import Analytics, Result, UnknownQuery, connect_to
 from vedb.bench import BenchError, bench_seed, comparison
 from vedb.databases import redact
+from vedb.demo import run_demo
 from vedb.seed_command import seed_database, summary
 from vedb.seeding import SeedRefused
 from vedb.settings import Settings
@@ -263,6 +264,26 @@ async def run_query(settings: Settings, name: str, raw: dict[str, object], cache
     finally:
         if redis_client is not None:
             await redis_client.aclose()
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def demo(
+    ctx: typer.Context,
+    profile: Annotated[str, typer.Option(help="Seed profile: demo, load or scale.")] = "demo",
+    seconds: Annotated[int, typer.Option(min=5, help="Length of the headless locust run.")] = 60,
+    users: Annotated[int, typer.Option(min=1, help="Concurrent locust users.")] = 10,
+    ui: Annotated[
+        bool, typer.Option(help="Open locust's web UI and keep the stack running.")
+    ] = False,
+) -> None:
+    """The main job: stack, migrations, seed, API, locust; exit 0 only if every target is met.
+
+    Options after `--` go to locust, e.g. `vedb demo -- --p95-ms 200`."""
+    try:
+        code = run_demo(profile, seconds, users, ui, list(ctx.args), err)
+    except (StackError, SeedRefused, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    raise typer.Exit(code)
 
 
 @app.command()

@@ -1,0 +1,105 @@
+"""`vedb demo`: the main job. Stack, migrations, seed, API, a bounded locust run, summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from vedb import migrations
+from vedb.seed_command import seed_database
+from vedb.settings import REPO_ROOT, Settings
+from vedb.stack import StackError, detached
+from vedb.stack.servers import free_port
+
+LOCUSTFILE = REPO_ROOT / "locustfiles" / "analytics.py"
+BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def api_server(
+    database_url: str, redis_url: str, token: str, console: Console, workers: int = 2
+) -> Iterator[str]:
+    """`vedb serve` in the background until the block ends; yields its base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
+    env.update(VEDB_DATABASE_URL=database_url, VEDB_REDIS_URL=redis_url,
+               VEDB_API_TOKENS=json.dumps({token: ["analytics", "ingest"]}))  # fmt: skip
+    log = Path(REPO_ROOT / "results" / "api.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as out:
+        command = [str(BIN / "vedb"), "serve", "--port", str(port), "--workers", str(workers)]
+        process = subprocess.Popen(command, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise StackError(f"the API exited (code {process.returncode}); see {log}")
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise StackError(f"the API did not become healthy within 60 s; see {log}")
+        console.print(f"API up at {base} (log: {log})")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def locust_command(  # noqa: PLR0913 -- locust's own knobs, passed through
+    base: str, token: str, *, headless: bool, users: int, seconds: int, results: Path,
+    extra: list[str],
+) -> list[str]:  # fmt: skip
+    command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--host", base, "--token", token]
+    if headless:
+        command += ["--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s"]
+        command += ["--csv", str(results), "--html", f"{results}.html", "--only-summary"]
+    return command + extra
+
+
+def run_demo(
+    profile: str, seconds: int, users: int, ui: bool, extra: list[str], console: Console
+) -> int:
+    # The local stack only, never a VEDB_DATABASE_URL the user exported.
+    settings = Settings(database_url=None, redis_url=None)
+    stack, _ = detached.up(settings)
+    keep_stack = ui
+    try:
+        url = detached.app_database_url(stack)
+        console.print(f"Stack: {stack.postgres.describe()}", highlight=False)
+        migrations.apply_all(url)
+        # The stack is a throwaway: replacing what an earlier demo ingested is the point.
+        seed_database(url, profile, 1, datetime.now(UTC).date(), force=True, console=console)
+        token = secrets.token_urlsafe(24)
+        results = REPO_ROOT / "results" / profile
+        with api_server(url, stack.redis.url, token, console) as base:
+            command = locust_command(base, token, headless=not ui, users=users, seconds=seconds,
+                                     results=results, extra=extra)  # fmt: skip
+            if ui:
+                console.print(
+                    "locust web UI: http://127.0.0.1:8089 (Ctrl-C stops; the stack stays up)"
+                )
+            return subprocess.run(command, cwd=REPO_ROOT, check=False).returncode
+    finally:
+        if not keep_stack:
+            detached.down(settings)
+            console.print("Stack stopped.")
