@@ -27,12 +27,14 @@ from vedb.analytics.runner import Analytics, Result, UnknownQuery, connect_to
 from vedb.bench import BenchError, bench_seed, comparison
 from vedb.databases import redact
 from vedb.demo import run_demo
+from vedb.pgconf import render_postgresql_conf
 from vedb.seed_command import seed_database, summary
 from vedb.seeding import SeedRefused
 from vedb.settings import Settings
 from vedb.stack import StackError, detached
 from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
 from vedb.stack.containers import docker_answers
+from vedb.tuning import DISKS, PROFILES
 
 app = typer.Typer(help="V-EdFinance database stack.", no_args_is_help=True)
 stack_app = typer.Typer(help="A throwaway local PostgreSQL and Redis.", no_args_is_help=True)
@@ -284,6 +286,37 @@ def demo(
     except (StackError, SeedRefused, ValueError) as exc:
         raise fail(str(exc)) from exc
     raise typer.Exit(code)
+
+
+@app.command()
+def tune(
+    memory: Annotated[str, typer.Option(help="RAM, e.g. 4GB or 2048MB.")],
+    cpus: Annotated[int, typer.Option(min=1)],
+    profile: Annotated[str, typer.Option(help="web, oltp, dw, mixed or desktop.")] = "web",
+    disk: Annotated[str, typer.Option(help="hdd, ssd or nvme.")] = "ssd",
+    pg: Annotated[int, typer.Option(help="PostgreSQL major version.")] = 15,
+    connections: Annotated[
+        int | None, typer.Option(help="max_connections (default: per profile).")
+    ] = None,
+) -> None:
+    """Print the tuned postgresql.conf for a host (PGTune's formulas)."""
+    size = memory.strip().upper()
+    units = {"GB": 1024, "MB": 1}
+    unit = next((u for u in units if size.endswith(u)), None)
+    if unit is None or not size[: -len(unit)].strip().isdigit():
+        raise fail(f"--memory {memory!r}: use a whole number of GB or MB, e.g. 4GB")
+    if profile not in PROFILES:
+        raise fail(f"--profile {profile!r}: choose one of {', '.join(PROFILES)}")
+    if disk not in DISKS:
+        raise fail(f"--disk {disk!r}: choose one of {', '.join(DISKS)}")
+    memory_mb = int(size[: -len(unit)]) * units[unit]
+    try:
+        text = render_postgresql_conf(host="(vedb tune)", memory_mb=memory_mb, cpus=cpus,
+                                      disk=disk, profile=profile, pg_major=pg,
+                                      max_connections=connections)  # fmt: skip
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    print(text, end="")
 
 
 @app.command()
