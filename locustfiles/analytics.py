@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from gevent.lock import Semaphore
 from locust import FastHttpUser, between, events, task
 from locust.env import Environment
 from rich.console import Console
@@ -134,16 +135,22 @@ class ApiUser(FastHttpUser):
     # Shared by every user of this process, filled once from the API.
     students: ClassVar[list[int]] = []
     courses: ClassVar[list[int]] = []
+    ids_lock: ClassVar[Semaphore] = Semaphore()
 
     def on_start(self) -> None:
         self.auth = {"Authorization": f"Bearer {self.environment.parsed_options.token}"}
-        if not ApiUser.students:  # learn real ids from the API itself, once per process
-            board = self.client.get("/api/analytics/leaderboard?limit=100", headers=self.auth,
-                                    name=ANALYTICS_PREFIX + "leaderboard")  # fmt: skip
-            ApiUser.students = [row["user_id"] for row in board.json()] or [1]
-            top = self.client.get("/api/analytics/top_courses?limit=20", headers=self.auth,
-                                  name=ANALYTICS_PREFIX + "top_courses")  # fmt: skip
-            ApiUser.courses = [row["course_id"] for row in top.json()] or [1]
+        with ApiUser.ids_lock:  # one user per process learns the ids; the rest wait for them
+            if not ApiUser.students:
+                self._learn_ids()
+
+    def _learn_ids(self) -> None:
+        """Real student and course ids, from the API itself."""
+        board = self.client.get("/api/analytics/leaderboard?limit=100", headers=self.auth,
+                                name=ANALYTICS_PREFIX + "leaderboard")  # fmt: skip
+        ApiUser.students = [row["user_id"] for row in board.json()] or [1]
+        top = self.client.get("/api/analytics/top_courses?limit=20", headers=self.auth,
+                              name=ANALYTICS_PREFIX + "top_courses")  # fmt: skip
+        ApiUser.courses = [row["course_id"] for row in top.json()] or [1]
 
     def analytics(self, query: str, **params: int) -> None:
         self.client.get(ANALYTICS_PREFIX + query, params=params, headers=self.auth,

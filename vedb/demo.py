@@ -71,7 +71,9 @@ def locust_command(  # noqa: PLR0913 -- locust's own knobs, passed through
 ) -> list[str]:  # fmt: skip
     command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--host", base, "--token", token]
     if headless:
-        command += ["--headless", "-u", str(users), "-r", str(users), "-t", f"{seconds}s"]
+        # Ramp up over about 5 s, as real traffic does, not in one instant.
+        rate = max(1.0, users / 5)
+        command += ["--headless", "-u", str(users), "-r", str(rate), "-t", f"{seconds}s"]
         command += ["--csv", str(results), "--html", f"{results}.html", "--only-summary"]
     return command + extra
 
