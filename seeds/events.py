@@ -24,19 +24,9 @@ from seeds.clock import (
 )
 from seeds.learning import Enrollments, LessonRows
 from seeds.people import Users
+from vedb.domain import EVENT_TYPES as DOMAIN_EVENT_TYPES
 
-EVENT_TYPES = [
-    "LOGIN",
-    "LOGOUT",
-    "COURSE_VIEW",
-    "COURSE_ENROLL",
-    "LESSON_START",
-    "LESSON_COMPLETE",
-    "QUIZ_SUBMIT",
-    "VIDEO_PLAY",
-    "VIDEO_PAUSE",
-    "ACHIEVEMENT_EARNED",
-]
+EVENT_TYPES = list(DOMAIN_EVENT_TYPES)  # events carry an index into this list
 E = {name: code for code, name in enumerate(EVENT_TYPES)}
 POSITION_STEP_S = 15
 MAX_POSITION_S = 3600

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from seeds import generate, get_profile
+from tests.conftest import migrated_database
 from tests.seeds.conftest import ANCHOR
-from vedb import migrations
 from vedb.databases import create_database, drop_database
 from vedb.seed_command import SEEDED_TABLES, seed_database
 from vedb.seed_progress import Silent
@@ -27,12 +27,7 @@ VEDB = str(Path(sys.executable).parent / "vedb")
 
 @pytest.fixture
 def migrated(stack: Stack) -> Iterator[str]:
-    url = create_database(stack.postgres.url)
-    try:
-        migrations.apply_all(url)
-        yield url
-    finally:
-        drop_database(url)
+    yield from migrated_database(stack)
 
 
 def sums(url: str) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Self
+from typing import Any, Self
 from uuid import UUID
 
 import psycopg
@@ -14,21 +14,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from vedb.analytics.runner import Analytics
 from vedb.api.auth import INGEST, require
+from vedb.domain import LESSON_EVENTS, EventType
 
-EventType = Literal[
-    "LOGIN",
-    "LOGOUT",
-    "COURSE_VIEW",
-    "COURSE_ENROLL",
-    "LESSON_START",
-    "LESSON_COMPLETE",
-    "QUIZ_SUBMIT",
-    "VIDEO_PLAY",
-    "VIDEO_PAUSE",
-    "ACHIEVEMENT_EARNED",
-    "POINTS_EARNED",
-]
-LESSON_EVENTS = {"LESSON_START", "LESSON_COMPLETE", "QUIZ_SUBMIT", "VIDEO_PLAY", "VIDEO_PAUSE"}
 CLOCK_SKEW = timedelta(minutes=5)
 PG_BIGINT_MAX = 2**63 - 1
 
