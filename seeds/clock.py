@@ -10,12 +10,13 @@ from datetime import UTC, date, datetime
 import numpy as np
 import numpy.typing as npt
 
+from vedb.pgcopy import to_micros
+
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 LOCAL_OFFSET = 7 * HOUR
-PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -51,10 +52,6 @@ HOUR_WEIGHTS = np.array(
 )
 HOUR_P = HOUR_WEIGHTS / HOUR_WEIGHTS.sum()
 WEEKEND_KEEP = 0.55  # a weekend day sees about half the activity of a weekday
-
-
-def to_micros(moment: datetime) -> int:
-    return (moment - PG_EPOCH) // (datetime.resolution)
 
 
 def anchor_micros(day: date) -> int:

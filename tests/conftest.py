@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
+from tests.sql import fixture
 from vedb import migrations
 from vedb.databases import create_database, drop_database
 from vedb.seed_command import seed_database
@@ -96,3 +97,11 @@ def load_db(stack: Stack) -> Iterator[str]:
 def seeded_db(request: pytest.FixtureRequest) -> str:
     url: str = request.getfixturevalue(request.param)
     return url
+
+
+@pytest.fixture(scope="module")
+def fixture_db(stack: Stack) -> Iterator[str]:
+    """A migrated database holding the hand-built dataset of tests/sql/fixture.py."""
+    for url in migrated_database(stack):
+        fixture.load(url)
+        yield url

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -22,7 +22,6 @@ HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big
 TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-PG_EPOCH_DATE = date(2000, 1, 1)
 
 Kind = Literal["int8", "bool", "timestamptz", "date", "uuid", "bytes"]
 _FIXED: dict[str, tuple[str, tuple[int, ...]]] = {
@@ -92,11 +91,13 @@ def numeric(value: Decimal | int | str) -> bytes:
     return b"".join(n.to_bytes(2, "big", signed=True) for n in header + digits)
 
 
+def to_micros(moment: datetime) -> int:
+    """A timestamptz's binary value: microseconds since 2000-01-01 UTC."""
+    return (moment - PG_EPOCH) // datetime.resolution
+
+
 def timestamps(values: Sequence[datetime]) -> npt.NDArray[np.int64]:
-    return np.array([(v - PG_EPOCH) // _MICROSECOND for v in values], np.int64)
-
-
-_MICROSECOND = datetime.resolution  # timedelta(microseconds=1)
+    return np.array([to_micros(v) for v in values], np.int64)
 
 
 def encode(columns: Sequence[Column]) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,8 +11,6 @@ import pytest
 import pytest_asyncio
 import redis
 
-from tests.conftest import migrated_database
-from tests.sql import fixture
 from vedb.api.app import create_app
 from vedb.settings import Settings
 from vedb.stack import Stack
@@ -23,17 +21,10 @@ ANALYTICS = {"Authorization": "Bearer analytics-token"}
 INGEST = {"Authorization": "Bearer ingest-token"}
 
 
-@pytest.fixture(scope="module")
-def api_db(stack: Stack) -> Iterator[str]:
-    for url in migrated_database(stack):
-        fixture.load(url)
-        yield url
-
-
 @pytest.fixture
-def settings(api_db: str, stack: Stack) -> Settings:
+def settings(fixture_db: str, stack: Stack) -> Settings:
     redis.Redis.from_url(stack.redis.url).flushdb()
-    return Settings(database_url=api_db, redis_url=stack.redis.url, api_tokens=TOKENS,
+    return Settings(database_url=fixture_db, redis_url=stack.redis.url, api_tokens=TOKENS,
                     test_database_url=None, test_redis_url=None)  # fmt: skip
 
 

@@ -110,7 +110,7 @@ def event(**overrides: Any) -> dict[str, Any]:
 
 
 async def test_ingest_is_idempotent_and_invalidates_what_it_affects(
-    client: httpx.AsyncClient, api_db: str
+    client: httpx.AsyncClient, fixture_db: str
 ) -> None:
     dau = "/api/analytics/daily_active_users"
     before = await client.get(dau, params={"days": 1}, headers=READ)
@@ -128,7 +128,7 @@ async def test_ingest_is_idempotent_and_invalidates_what_it_affects(
     assert after.json()[0]["active_users"] == before.json()[0]["active_users"] + 1  # Dung
     unaffected = await client.get("/api/analytics/leaderboard", headers=READ)
     assert unaffected.headers["x-cache"] == "HIT" and unaffected.json() == board.json()
-    with psycopg.connect(api_db) as conn:
+    with psycopg.connect(fixture_db) as conn:
         rows = conn.execute(
             "SELECT count(*) FROM analytics.behavior_log WHERE user_id = 4"
         ).fetchone()
@@ -154,14 +154,14 @@ async def test_ingest_is_idempotent_and_invalidates_what_it_affects(
         ([event()] * 501, 422, "at most 500 events"),
     ],
 )
-async def test_bad_batches_are_refused_whole(client: httpx.AsyncClient, api_db: str, events: list[Any],
+async def test_bad_batches_are_refused_whole(client: httpx.AsyncClient, fixture_db: str, events: list[Any],
                                              status: int, message: str) -> None:  # fmt: skip
-    with psycopg.connect(api_db) as conn:
+    with psycopg.connect(fixture_db) as conn:
         before = conn.execute("SELECT count(*) FROM analytics.behavior_log").fetchone()
     response = await client.post("/api/events", json={"events": events}, headers=INGEST)
     assert response.status_code == status
     assert message in response.text
-    with psycopg.connect(api_db) as conn:
+    with psycopg.connect(fixture_db) as conn:
         assert conn.execute("SELECT count(*) FROM analytics.behavior_log").fetchone() == before
 
 

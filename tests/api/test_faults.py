@@ -96,11 +96,11 @@ async def test_postgres_restarted_mid_run(own_postgres: Server, settings: Settin
 
 
 async def test_a_slow_query_is_cancelled_at_the_statement_timeout(
-    settings: Settings, api_db: str
+    settings: Settings, fixture_db: str
 ) -> None:
     update = {"statement_timeout_ms": 300, "redis_url": None}
     async with serving(settings.model_copy(update=update)) as (_, client):
-        with psycopg.connect(api_db) as blocker:
+        with psycopg.connect(fixture_db) as blocker:
             blocker.execute(
                 "LOCK TABLE learning.users IN ACCESS EXCLUSIVE MODE"
             )  # held until rollback

@@ -42,11 +42,6 @@ class CacheStats:
         else:
             self.bypasses += 1
 
-    @property
-    def hit_rate(self) -> float:
-        looked_up = self.hits + self.misses + self.bypasses
-        return self.hits / looked_up if looked_up else 0.0
-
 
 def params_digest(params: dict[str, int | None]) -> str:
     normalised = json.dumps(params, sort_keys=True, separators=(",", ":"))
