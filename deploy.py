@@ -1,0 +1,22 @@
+"""`pyinfra inventory.py deploy.py`: routes each host, by its groups, to the tasks it needs.
+
+db: PostgreSQL, tuned and migrated; cache: Redis; api: the analytics API. db and api hosts
+also get the release (the wheel in a venv, queries/ and migrations/).
+"""
+
+from pyinfra import host
+
+from tasks.api import api_service
+from tasks.base import base
+from tasks.postgres import postgres_server
+from tasks.redis import redis_server
+from tasks.release import release
+
+base()
+release_changes = release() if {"db", "api"} & set(host.groups) else []
+if "db" in host.groups:
+    postgres_server()
+if "cache" in host.groups:
+    redis_server()
+if "api" in host.groups:
+    api_service(release_changes)

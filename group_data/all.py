@@ -1,0 +1,24 @@
+"""Defaults for every host. Group files (staging.py, db.py, ...) and the inventory's host data
+override them; the secrets themselves never live here (see secrets_file)."""
+
+# Where the release lives on a host: the venv, the wheel, queries/ and migrations/.
+vedb_root = "/opt/vedb"
+# Root-only (0700) directory of the 0600 env files that carry the secrets.
+vedb_etc = "/etc/vedb"
+# The unprivileged account the API runs as.
+service_user = "vedb"
+
+database_name = "vedb"
+postgres_port = 5432
+# Login roles, each a member of the group roles that migrations/post-apply.sql grants to.
+postgres_owner_login = "vedb_migrator"  # owns the database and schema, runs `yoyo apply`
+postgres_app_login = "vedb_api"  # the API: reads as vedb_readonly, ingests as vedb_app
+postgres_readonly_login = "vedb_reader"  # NocoDB and analysts: SELECT only
+# Where the API and the migrations reach PostgreSQL and Redis. Split hosts: set the db and
+# cache hosts' private addresses here (and postgres_allowed_networks / redis_bind on them).
+database_host = "127.0.0.1"
+redis_host = "127.0.0.1"
+redis_port = 6379
+
+# apt's package lists count as fresh for this long: a re-run within it changes nothing.
+apt_cache_seconds = 3600

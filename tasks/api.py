@@ -1,0 +1,57 @@
+"""The analytics API: the release's uvicorn under systemd, healthy before the deploy ends."""
+
+from io import StringIO
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.api.operation import OperationMeta
+from pyinfra.operations import files, server, systemd
+from pyinfra.operations.util import any_changed
+
+from vedb.provision.hostdata import database_url, deploy_secrets, redis_url, tokens_json
+from vedb.templates import render
+
+UNIT = "vedb-api.service"
+
+
+@deploy("Analytics API")
+def api_service(release_changes: list[OperationMeta]) -> None:
+    data = host.data
+    secrets = deploy_secrets(data.secrets_file)
+    env_file = f"{data.vedb_etc}/api.env"
+    env = files.put(
+        name="Write the API's env file (0600, from secrets)",
+        src=StringIO(render(
+            "vedb-api.env.j2", root=data.vedb_root, pool_max_size=data.api_pool_max_size,
+            database_url=database_url(
+                data.postgres_app_login, secrets.postgres_app_password.get_secret_value(),
+                data.database_host, data.postgres_port, data.database_name),
+            redis_url=redis_url(secrets.redis_password.get_secret_value(), data.redis_host,
+                                data.redis_port),
+            api_tokens_json=tokens_json(secrets),
+        )),
+        dest=env_file, user="root", group="root", mode="600", _temp_dir=data.vedb_etc,
+    )  # fmt: skip
+    unit = files.put(
+        name=f"Install the {UNIT} unit",
+        src=StringIO(render(
+            "vedb-api.service.j2", user=data.service_user, env_file=env_file,
+            root=data.vedb_root, bind=data.api_bind, port=data.api_port,
+            workers=data.api_workers,
+        )),
+        dest=f"/etc/systemd/system/{UNIT}", user="root", group="root", mode="644",
+    )  # fmt: skip
+    systemd.daemon_reload(name="Reload systemd for the changed unit", _if=unit.did_change)
+    started = systemd.service(name="Keep the API running and enabled at boot", service=UNIT,
+                              running=True, enabled=True)  # fmt: skip
+    restarted = systemd.service(
+        name="Restart the API for the new release or configuration", service=UNIT,
+        restarted=True, _if=any_changed(env, unit, *release_changes),
+    )  # fmt: skip
+    probe = "127.0.0.1" if data.api_bind in ("0.0.0.0", "::") else data.api_bind  # noqa: S104
+    server.shell(
+        name="Wait until /api/health answers 200",
+        commands=[f"{data.vedb_root}/venv/bin/python -m vedb.provision.wait_healthy "
+                  f"http://{probe}:{data.api_port}/api/health {data.api_health_timeout_s}"],
+        _if=any_changed(started, restarted),
+    )  # fmt: skip

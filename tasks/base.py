@@ -1,0 +1,13 @@
+"""What every host gets first: the root-only directory that secret files pass through."""
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.operations import files
+
+
+@deploy("Base")
+def base() -> None:
+    files.directory(
+        name="Create the root-only directory for secret files (0700)",
+        path=host.data.vedb_etc, user="root", group="root", mode="700",
+    )  # fmt: skip

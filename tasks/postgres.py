@@ -1,0 +1,147 @@
+"""PostgreSQL: the distro's server (or PGDG's), tuned, scram-sha-256 only, migrated with yoyo."""
+
+from io import StringIO
+
+from pyinfra import host
+from pyinfra.api import deploy
+from pyinfra.facts.hardware import Cpus, Memory
+from pyinfra.facts.server import LinuxDistribution
+from pyinfra.operations import apt, files, postgres, server, systemd
+from pyinfra.operations.util import any_changed
+from yoyo import read_migrations
+
+from vedb.pgconf import render_postgresql_conf
+from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
+from vedb.provision.operations import identifier, login_role, sql_unless, yoyo_apply
+from vedb.settings import REPO_ROOT
+from vedb.templates import render
+
+PGDG_KEY_URL = "https://www.postgresql.org/media/keys/ACCC4CF8.asc"
+PGDG_KEYRING = "/usr/share/keyrings/pgdg.asc"
+AS_POSTGRES = {"_sudo": True, "_sudo_user": "postgres"}
+GROUP_ROLES = ("vedb_owner", "vedb_app", "vedb_readonly")
+
+# Validates the new files against the running server before touching it, then reloads, or
+# restarts when pg_file_settings says a changed setting can only be applied by a restart.
+APPLY_CONFIG = """set -e
+q() {{ runuser -u postgres -- psql -XAtq -c "$1"; }}
+bad=$(q "SELECT string_agg(name || ': ' || error, '; ') FROM pg_file_settings WHERE error IS NOT NULL AND error <> 'setting could not be applied'")
+bad="$bad$(q "SELECT string_agg('pg_hba.conf line ' || line_number || ': ' || error, '; ') FROM pg_hba_file_rules WHERE error IS NOT NULL")"
+if [ -n "$bad" ]; then echo "new PostgreSQL configuration rejected, server untouched: $bad" >&2; exit 1; fi
+pending=$(q "SELECT string_agg(name, ', ') FROM pg_file_settings WHERE error = 'setting could not be applied'")
+if [ -n "$pending" ]; then echo "restarting for: $pending"; systemctl restart {service}; else systemctl reload {service}; fi
+"""  # noqa: E501
+
+
+def _install(major: int) -> None:
+    package = "postgresql"
+    if host.data.postgres_pgdg:
+        if host.data.postgres_major is None:
+            raise ValueError("postgres_pgdg = True needs postgres_major (e.g. 16) in host data")
+        codename = host.get_fact(LinuxDistribution)["release_meta"]["VERSION_CODENAME"]
+        files.download(name="Fetch the PGDG signing key", src=PGDG_KEY_URL, dest=PGDG_KEYRING)
+        repo = apt.repo(name="Add the PGDG repository", src=pgdg_source(codename, PGDG_KEYRING),
+                        filename="pgdg")  # fmt: skip
+        apt.update(name="Refresh apt for the PGDG repository", _if=repo.did_change)
+        package = f"postgresql-{major}"
+    apt.packages(
+        name=f"Install PostgreSQL {major}", packages=[package],
+        update=True, cache_time=host.data.apt_cache_seconds,
+    )  # fmt: skip
+
+
+def _configure(major: int) -> None:
+    data, cluster = host.data, host.data.postgres_cluster
+    conf_dir, service = f"/etc/postgresql/{major}/{cluster}", f"postgresql@{major}-{cluster}"
+    conf = files.put(
+        name="Render the tuned postgresql.conf",
+        src=StringIO(render_postgresql_conf(
+            host=host.name, memory_mb=data.postgres_memory_mb or host.get_fact(Memory),
+            cpus=host.get_fact(Cpus), disk=data.postgres_disk, profile=data.postgres_profile,
+            pg_major=major, listen_addresses=data.postgres_listen_addresses,
+            port=data.postgres_port, max_connections=data.postgres_max_connections,
+            log_min_duration_ms=data.postgres_log_min_duration_ms,
+            auto_explain_ms=data.postgres_auto_explain_ms, cluster=cluster,
+        )),
+        dest=f"{conf_dir}/postgresql.conf", user="postgres", group="postgres", mode="644",
+    )  # fmt: skip
+    hba = files.put(
+        name="Render pg_hba.conf: scram-sha-256 only, from the configured networks",
+        src=StringIO(render("pg_hba.conf.j2", host=host.name, database=data.database_name,
+                            allowed_networks=data.postgres_allowed_networks)),
+        dest=f"{conf_dir}/pg_hba.conf", user="postgres", group="postgres", mode="640",
+    )  # fmt: skip
+    systemd.service(name="Keep PostgreSQL running and enabled at boot", service=service,
+                    running=True, enabled=True)  # fmt: skip
+    server.shell(
+        name="Apply the configuration: reload, or restart if a restart-only setting changed",
+        commands=[APPLY_CONFIG.format(service=service)], _if=any_changed(conf, hba),
+    )  # fmt: skip
+
+
+def _database() -> None:
+    data = host.data
+    secrets = deploy_secrets(data.secrets_file)
+    name = data.database_name
+    for group in GROUP_ROLES:
+        postgres.role(name=f"Create the group role {group}", role=group, login=False,
+                      **AS_POSTGRES)  # fmt: skip
+    logins = (
+        (data.postgres_owner_login, secrets.postgres_owner_password, ["vedb_owner"]),
+        (data.postgres_app_login, secrets.postgres_app_password, ["vedb_app", "vedb_readonly"]),
+        (data.postgres_readonly_login, secrets.postgres_readonly_password, ["vedb_readonly"]),
+    )
+    for login, password, groups in logins:
+        login_role(
+            name=f"Login role {login} in {', '.join(groups)}, password from secrets",
+            role=login, password=password.get_secret_value(), member_of=groups, **AS_POSTGRES,
+        )  # fmt: skip
+    postgres.database(
+        name=f"Create the database {name}, owned by {data.postgres_owner_login}",
+        database=name, owner=data.postgres_owner_login, encoding="UTF8", template="template0",
+        lc_collate="C.UTF-8", lc_ctype="C.UTF-8", **AS_POSTGRES,
+    )  # fmt: skip
+    setting = f"vedb.environment={data.database_environment}"
+    sql_unless(
+        name=f"Mark the database as {data.database_environment} (read by `vedb seed`)",
+        database=name,
+        satisfied=(
+            "SELECT EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_database d "
+            f"ON d.oid = s.setdatabase WHERE d.datname = '{name}' AND s.setrole = 0 "
+            f"AND '{setting}' = ANY (s.setconfig))"
+        ),
+        statement=(f"ALTER DATABASE {identifier(name)} SET vedb.environment = "
+                   f"'{data.database_environment}'"),
+        **AS_POSTGRES,
+    )  # fmt: skip
+
+
+def _migrate() -> None:
+    data = host.data
+    secrets = deploy_secrets(data.secrets_file)
+    env_file = f"{data.vedb_etc}/migrate.env"
+    files.put(
+        name="Write the migrating login's env file (0600, from secrets)",
+        src=StringIO(render("vedb-migrate.env.j2",
+                            password=secrets.postgres_owner_password.get_secret_value())),
+        dest=env_file, user="root", group="root", mode="600", _temp_dir=data.vedb_etc,
+    )  # fmt: skip
+    url = (f"postgresql://{data.postgres_owner_login}@127.0.0.1:{data.postgres_port}/"
+           f"{data.database_name}")  # fmt: skip
+    yoyo_apply(
+        name="Apply the pending migrations with yoyo",
+        migration_ids=[m.id for m in read_migrations(str(REPO_ROOT / "migrations"))],
+        database=data.database_name,
+        command=(f"set -a && . {env_file} && set +a && {data.vedb_root}/venv/bin/yoyo apply "
+                 f"--batch --no-config-file --database {url} {data.vedb_root}/migrations"),
+    )  # fmt: skip
+
+
+@deploy("PostgreSQL")
+def postgres_server() -> None:
+    distro = host.get_fact(LinuxDistribution)
+    major = postgres_major(distro["name"], distro["major"], host.data.postgres_major)
+    _install(major)
+    _configure(major)
+    _database()
+    _migrate()

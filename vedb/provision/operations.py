@@ -1,0 +1,102 @@
+"""pyinfra facts and operations that pyinfra itself lacks, each idempotent.
+
+pyinfra's `postgres.role` re-sets a password on every run, because it cannot compare one;
+`login_role` compares the stored SCRAM verifier instead. `sql_unless` runs a statement only
+while a check query says it is needed, and `yoyo_apply` runs only while migrations are pending.
+Run the psql ones as the postgres OS user: `_sudo=True, _sudo_user="postgres"`.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Generator, Iterable
+
+from pyinfra import host
+from pyinfra.api import FactBase, HiddenValue, QuoteString, StringCommand, operation
+
+from vedb.provision.scram import scram_verifier, verifies
+
+IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+PSQL = "psql -X -q -v ON_ERROR_STOP=1"
+
+
+def identifier(name: str) -> str:
+    """A quoted SQL identifier; only plain lowercase names, so group data cannot inject SQL."""
+    if not IDENTIFIER.match(name):
+        raise ValueError(f"{name!r} is not a plain lowercase SQL identifier")
+    return f'"{name}"'
+
+
+class PsqlRows(FactBase[list[list[str]]]):
+    """The rows of one query, tab-separated; none while PostgreSQL or the database is absent."""
+
+    def command(self, database: str, query: str) -> str:
+        return (
+            f"{PSQL} -At -F '\t' -d {shlex.quote(database)} -c {shlex.quote(query)} "
+            "2>/dev/null || true"
+        )
+
+    def process(self, output: Iterable[str]) -> list[list[str]]:
+        return [line.split("\t") for line in output if line]
+
+    def default(self) -> list[list[str]]:
+        return []
+
+
+def _psql(database: str, statement: str | StringCommand) -> StringCommand:
+    return StringCommand(PSQL, "-d", shlex.quote(database), "-c", QuoteString(statement))
+
+
+def _role_state(role: str) -> tuple[bool, str, bool, set[str]]:
+    rows = host.get_fact(
+        PsqlRows,
+        database="postgres",
+        query=(
+            "SELECT coalesce(r.rolpassword, ''), r.rolcanlogin, array_to_string(ARRAY("
+            "SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid "
+            f"WHERE m.member = r.oid), ',') FROM pg_authid r WHERE r.rolname = '{role}'"
+        ),
+        _sudo=True,
+        _sudo_user="postgres",
+    )
+    if not rows:
+        return False, "", False, set()
+    stored, can_login, groups = (rows[0] + ["", "", ""])[:3]
+    return True, stored, can_login == "t", set(filter(None, groups.split(",")))
+
+
+@operation()
+def login_role(role: str, password: str, member_of: list[str]) -> Generator[StringCommand]:
+    """A LOGIN role whose password verifies against ``password`` and that is in ``member_of``."""
+    name = identifier(role)
+    exists, stored, can_login, groups = _role_state(role)
+    secret = StringCommand("'", HiddenValue(scram_verifier(password)), "'", _separator="")
+    if not exists:
+        yield _psql("postgres", StringCommand(f"CREATE ROLE {name} LOGIN PASSWORD", secret))
+    elif not can_login or not verifies(stored, password):
+        yield _psql("postgres", StringCommand(f"ALTER ROLE {name} LOGIN PASSWORD", secret))
+    for group in sorted(set(member_of) - groups):
+        yield _psql("postgres", f"GRANT {identifier(group)} TO {name}")
+
+
+@operation()
+def sql_unless(database: str, satisfied: str, statement: str) -> Generator[StringCommand]:
+    """Runs ``statement`` unless the query ``satisfied`` returns true ('t')."""
+    rows = host.get_fact(PsqlRows, database=database, query=satisfied,
+                         _sudo=True, _sudo_user="postgres")  # fmt: skip
+    if rows != [["t"]]:
+        yield _psql(database, statement)
+
+
+@operation()
+def yoyo_apply(
+    migration_ids: list[str], database: str, command: str
+) -> Generator[str]:  # fmt: skip
+    """Runs ``command`` (a `yoyo apply`) while any of ``migration_ids`` is not applied."""
+    rows = host.get_fact(
+        PsqlRows, database=database, query="SELECT migration_id FROM _yoyo_migration",
+        _sudo=True, _sudo_user="postgres",
+    )  # fmt: skip
+    if set(migration_ids) - {row[0] for row in rows}:
+        yield command

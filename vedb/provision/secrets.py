@@ -1,0 +1,115 @@
+"""Deploy secrets: from the environment (VEDB_SECRET_*) or an untracked 0600 TOML file.
+
+The repository never holds them. `vedb secrets new PATH` writes a fresh file of random values;
+the inventory names the file (VEDB_SECRETS_FILE, or group data `secrets_file`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as random
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+SCOPES = ("read", "analytics", "ingest")
+# Passwords land in libpq URLs, redis.conf and systemd env files: refusing quotes, spaces and
+# backslashes keeps every one of those unambiguous without per-format escaping.
+UNSAFE_CHARACTERS = set(" \t\n\"'\\`$")
+
+
+class SecretsError(ValueError):
+    """A secrets file or variable that cannot be used; the message names it."""
+
+
+class DeploySecrets(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VEDB_SECRET_", extra="forbid")
+
+    postgres_owner_password: SecretStr = Field(description="login that owns the schema, migrates")
+    postgres_app_password: SecretStr = Field(description="login of the API (read and ingest)")
+    postgres_readonly_password: SecretStr = Field(description="login for NocoDB and analysts")
+    redis_password: SecretStr
+    api_tokens: dict[str, list[str]] = Field(description="token -> scopes, for the API")
+
+    @field_validator(
+        "postgres_owner_password", "postgres_app_password", "postgres_readonly_password",
+        "redis_password",
+    )  # fmt: skip
+    @classmethod
+    def strong_and_plain(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value()
+        if len(text) < 16:
+            raise ValueError("must be at least 16 characters")
+        if UNSAFE_CHARACTERS & set(text):
+            raise ValueError("must not contain spaces, quotes, backslashes, backticks or $")
+        return value
+
+    @field_validator("api_tokens")
+    @classmethod
+    def known_scopes(cls, tokens: dict[str, list[str]]) -> dict[str, list[str]]:
+        for token, scopes in tokens.items():
+            if len(token) < 24 or UNSAFE_CHARACTERS & set(token):
+                raise ValueError("each token needs 24+ characters, no spaces, quotes or $")
+            if unknown := set(scopes) - set(SCOPES):
+                raise ValueError(f"unknown scope(s) {sorted(unknown)}; use {', '.join(SCOPES)}")
+        return tokens
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SecretsError(
+            f"secrets file {path} does not exist: create one with `vedb secrets new {path}`"
+        ) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SecretsError(f"secrets file {path} is readable by others: chmod 600 {path}")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise SecretsError(f"secrets file {path} is not valid TOML: {exc}") from exc
+
+
+def load_secrets(path: Path | None) -> DeploySecrets:
+    """VEDB_SECRET_* variables override the file's values; either may be absent."""
+    file_values = _file_values(path) if path is not None else {}
+
+    class FromFile(DeploySecrets):
+        @classmethod
+        def settings_customise_sources(
+            cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:  # fmt: skip
+            return env_settings, init_settings
+
+    try:
+        return FromFile(**file_values)
+    except ValidationError as exc:
+        where = f"{path} or VEDB_SECRET_*" if path else "VEDB_SECRET_* (no secrets file named)"
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise SecretsError(f"bad deploy secrets in {where}: {problems}") from None
+
+
+def new_secrets_toml() -> str:
+    """A complete secrets file of fresh random values, one API token with every scope."""
+    lines = ["# V-EdFinance deploy secrets. Keep this file out of git, mode 0600.", ""]
+    for name in ("postgres_owner_password", "postgres_app_password",
+                 "postgres_readonly_password", "redis_password"):  # fmt: skip
+        lines.append(f'{name} = "{random.token_urlsafe(24)}"')
+    lines += ["", "[api_tokens]", f'"{random.token_urlsafe(32)}" = {list(SCOPES)!r}'.replace("'", '"')]
+    return "\n".join(lines) + "\n"
+
+
+def write_new_secrets(path: Path) -> None:
+    """Creates ``path`` as 0600 with fresh values; never overwrites an existing file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new_secrets_toml())
