@@ -101,6 +101,12 @@ def _database() -> None:
         database=name, owner=data.postgres_owner_login, encoding="UTF8", template="template0",
         lc_collate="C.UTF-8", lc_ctype="C.UTF-8", **AS_POSTGRES,
     )  # fmt: skip
+    sql_unless(
+        name="Create the pg_stat_statements extension (preloaded; this makes its view readable)",
+        database=name,
+        satisfied="SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_stat_statements')",
+        statement="CREATE EXTENSION pg_stat_statements", **AS_POSTGRES,
+    )  # fmt: skip
     setting = f"vedb.environment={data.database_environment}"
     sql_unless(
         name=f"Mark the database as {data.database_environment} (read by `vedb seed`)",

@@ -1,0 +1,97 @@
+"""Fixtures for the end-to-end deploy: a booted throwaway host and the real pyinfra CLI on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.testhost import Guest, booted_host, leftovers
+from vedb.provision.secrets import DeploySecrets, load_secrets, write_new_secrets
+from vedb.settings import REPO_ROOT
+
+ROW = re.compile(r"^\s{4}(?P<op>.+?)\s{2,}(?P<hosts>\d+)\s+(?P<changed>\d+|-)\s+(?P<error>\d+|-)"
+                 r"\s+(?P<unchanged>\d+|-)\s*$")  # fmt: skip
+
+
+@dataclass
+class DeployRun:
+    returncode: int
+    output: str
+    seconds: float
+
+    def changed(self) -> list[str]:
+        """The operations pyinfra's results table counts as changed (its Success column)."""
+        table = self.output.split("--> Results:", 1)[-1]
+        rows = [ROW.match(line) for line in table.splitlines()]
+        return [r["op"] for r in rows if r and r["changed"] != "-" and r["op"] != "Grand total"]
+
+
+class Deployment:
+    """`pyinfra inventory.py deploy.py` from the repository, at a host from an inventory file."""
+
+    def __init__(self, host: Guest, workdir: Path) -> None:
+        self.host, self.workdir = host, workdir
+        self.secrets_file = workdir / "secrets.toml"
+        write_new_secrets(self.secrets_file)
+        self.secrets: DeploySecrets = load_secrets(self.secrets_file)
+        self.inventory_file = workdir / "inventory.toml"
+
+    def run(self, **host_data: Any) -> DeployRun:
+        data = {"postgres_listen_addresses": "*", "postgres_allowed_networks": ["10.231.0.0/24"],
+                **host_data}  # fmt: skip
+        lines = [
+            "[defaults]", 'ssh_user = "root"', f'ssh_key = "{self.host.key}"',
+            f'ssh_known_hosts_file = "{self.host.known_hosts}"',
+            'ssh_strict_host_key_checking = "accept-new"', "",
+            f'[hosts."{self.host.address}"]', 'environment = "staging"',
+            # JSON's scalars and arrays are valid TOML values.
+            *(f"{key} = {json.dumps(value)}" for key, value in data.items()),
+        ]  # fmt: skip
+        self.inventory_file.write_text("\n".join(lines) + "\n")
+        env = {**os.environ, "VEDB_INVENTORY_FILE": str(self.inventory_file),
+               "VEDB_SECRETS_FILE": str(self.secrets_file)}  # fmt: skip
+        pyinfra = str(Path(sys.executable).parent / "pyinfra")
+        started = time.monotonic()
+        result = subprocess.run(
+            [pyinfra, "inventory.py", "deploy.py", "-y"], cwd=REPO_ROOT, env=env,
+            capture_output=True, text=True, timeout=1200, check=False,
+        )  # fmt: skip
+        run = DeployRun(result.returncode, result.stdout + result.stderr,
+                        time.monotonic() - started)  # fmt: skip
+        print(f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
+              f"{len(run.changed())} operations changed")  # fmt: skip
+        return run
+
+
+@pytest.fixture(scope="package")
+def vps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Guest]:
+    if os.geteuid() != 0:
+        pytest.skip("the deploy test boots a systemd-nspawn host: run it as root")
+    started = time.monotonic()
+    with booted_host() as host:
+        print(f"\ntest host booted in {time.monotonic() - started:.1f} s")
+        yield host
+    left = leftovers(host.root)
+    assert not left, f"the test host left: {left}"
+
+
+@pytest.fixture(scope="package")
+def deployment(vps: Guest, tmp_path_factory: pytest.TempPathFactory) -> Deployment:
+    return Deployment(vps, tmp_path_factory.mktemp("deploy"))
+
+
+@pytest.fixture(scope="package")
+def first_run(deployment: Deployment) -> DeployRun:
+    run = deployment.run()
+    assert run.returncode == 0, run.output[-6000:]
+    return run

@@ -1,0 +1,179 @@
+"""End to end: `pyinfra inventory.py deploy.py` turns a bare Debian 12 host into the stack.
+
+Everything is checked from outside the host, the way an operator or a client sees it. The tests
+run in file order: the first deploy, what it built, a second deploy that changes nothing, then
+a reloadable and a restart-only change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from typing import Any
+
+import psycopg
+import pytest
+from yoyo import read_migrations
+
+from tests.deploy.conftest import Deployment, DeployRun
+from tests.deploy.testhost import Guest
+from vedb.settings import REPO_ROOT
+from vedb.tuning import postgres_settings
+
+pytestmark = pytest.mark.deploy
+UNITS_KB = {"kB": 1, "MB": 1024, "GB": 1024 * 1024}
+
+
+def connect(deployment: Deployment, **overrides: Any) -> psycopg.Connection[tuple[Any, ...]]:
+    params = {"host": deployment.host.address, "dbname": "vedb", "user": "vedb_api",
+              "password": deployment.secrets.postgres_app_password.get_secret_value(),
+              "connect_timeout": 5, **overrides}  # fmt: skip
+    return psycopg.connect(**params, autocommit=True)
+
+
+def normalised(value: str) -> str:
+    """Memory settings in kB, so 1GB and 1024MB compare equal; anything else as it is."""
+    if match := re.fullmatch(r"(\d+)(kB|MB|GB)", value):
+        return f"{int(match[1]) * UNITS_KB[match[2]]}kB"
+    return value
+
+
+def host_hardware(host: Guest) -> tuple[int, int]:
+    """RAM in MB (rounded like pyinfra's Memory fact) and CPUs, as the host itself reports."""
+    mem_kb = int(host.ssh("awk '/^MemTotal/ {print $2}' /proc/meminfo"))
+    return round(mem_kb / 1024), int(host.ssh("getconf _NPROCESSORS_ONLN"))
+
+
+def health(host: Guest) -> tuple[int, dict[str, Any]]:
+    with urllib.request.urlopen(f"http://{host.address}:8000/api/health", timeout=5) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_first_deploy_succeeds(first_run: DeployRun) -> None:
+    assert first_run.returncode == 0
+    assert "PostgreSQL | Apply the pending migrations with yoyo" in first_run.changed()
+
+
+def test_tuned_settings_equal_what_the_tuning_module_computes(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    memory_mb, cpus = host_hardware(deployment.host)
+    expected = postgres_settings(memory_mb, cpus, "ssd", "web", 15)
+    with connect(deployment) as conn:
+        shown = {name: str(conn.execute(f"SHOW {name}").fetchone()[0]) for name in expected}  # type: ignore[index]
+    assert {name: normalised(value) for name, value in shown.items()} == {
+        name: normalised(s.value) for name, s in expected.items()
+    }
+    assert shown["shared_buffers"] == expected["shared_buffers"].value  # RAM/4, e.g. 6027MB
+
+
+def test_pg_stat_statements_is_loaded_and_counting(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    # Only superusers and pg_read_all_settings may SHOW it: ask as the postgres OS account.
+    preloaded = deployment.host.ssh(
+        "runuser -u postgres -- psql -XAtc 'SHOW shared_preload_libraries'"
+    )
+    assert preloaded.strip() == "pg_stat_statements,auto_explain"
+    with connect(deployment) as conn:
+        conn.execute("SELECT 42 AS probe_for_pg_stat_statements")
+        calls = conn.execute(
+            "SELECT sum(calls) FROM pg_stat_statements WHERE query LIKE '%probe_for_pg_stat%'"
+        ).fetchone()
+    assert calls is not None and calls[0] >= 1
+
+
+def test_only_passwords_get_in(first_run: DeployRun, deployment: Deployment) -> None:
+    for user in ("vedb_api", "postgres"):
+        with pytest.raises(psycopg.OperationalError, match="no password supplied"):
+            connect(deployment, user=user, password="")
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        connect(deployment, password="not-the-password")
+    with connect(deployment) as conn:  # the app role, with its password from the secrets
+        assert conn.execute("SELECT current_user").fetchone() == ("vedb_api",)
+    hba = deployment.host.ssh("grep -v '^#' /etc/postgresql/15/main/pg_hba.conf")
+    assert "trust" not in hba and "md5" not in hba and "10.231.0.0/24" in hba
+
+
+def test_redis_needs_the_password_and_is_a_bounded_cache(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    assert "NOAUTH" in host.ssh("redis-cli -h 127.0.0.1 ping")
+    password = deployment.secrets.redis_password.get_secret_value()
+    config = host.ssh(f"REDISCLI_AUTH={password} redis-cli -h 127.0.0.1 CONFIG GET '*'")
+    values = dict(zip(*[iter(config.splitlines())] * 2, strict=False))
+    memory_mb, _ = host_hardware(host)
+    assert values["maxmemory"] == str(int(memory_mb * 0.10) * 1024 * 1024)
+    assert (values["maxmemory-policy"], values["save"], values["appendonly"]) == (
+        "allkeys-lru", "", "no",
+    )  # fmt: skip
+    assert values["bind"] == "127.0.0.1 -::1" and values["protected-mode"] == "yes"
+
+
+def test_api_answers_from_outside_and_caches(first_run: DeployRun, deployment: Deployment) -> None:
+    status, body = health(deployment.host)
+    assert (status, body["status"], body["database"], body["redis"]) == (200, "ok", "up", "up")
+    token = next(iter(deployment.secrets.api_tokens))
+    url = f"http://{deployment.host.address}:8000/api/analytics/leaderboard?limit=3"
+    caches = []
+    for _ in range(2):
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+            caches.append(response.headers["X-Cache"])
+    assert caches == ["MISS", "HIT"]
+    with pytest.raises(urllib.error.HTTPError, match="401"):
+        urllib.request.urlopen(url, timeout=10)
+
+
+def test_migrations_are_at_head(first_run: DeployRun, deployment: Deployment) -> None:
+    local = [m.id for m in read_migrations(str(REPO_ROOT / "migrations"))]
+    with connect(deployment) as conn:
+        applied = [r[0] for r in conn.execute("SELECT migration_id FROM _yoyo_migration")]
+        environment = conn.execute("SELECT current_setting('vedb.environment')").fetchone()
+    assert sorted(applied) == sorted(local)
+    assert health(deployment.host)[1]["migration_head"] == local[-1]
+    assert environment == ("staging",)
+
+
+def test_secrets_land_as_0600_files_and_the_api_runs_unprivileged(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    modes = host.ssh("stat -c '%n %a %U' /etc/vedb /etc/vedb/api.env /etc/vedb/migrate.env")
+    assert modes.split("\n")[:3] == ["/etc/vedb 700 root", "/etc/vedb/api.env 600 root",
+                                     "/etc/vedb/migrate.env 600 root"]  # fmt: skip
+    assert host.ssh("ps -o user= -C uvicorn | sort -u").split() == ["vedb"]
+
+
+def test_second_deploy_changes_nothing(first_run: DeployRun, deployment: Deployment) -> None:
+    second = deployment.run()
+    assert second.returncode == 0, second.output[-4000:]
+    assert second.changed() == [], second.output[-6000:]
+    assert "Grand total" in second.output
+
+
+def postmaster_pid(host: Guest) -> str:
+    return host.ssh("head -1 /var/lib/postgresql/15/main/postmaster.pid").strip()
+
+
+def test_reloadable_changes_reload_and_restart_only_changes_restart(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    before = postmaster_pid(host)
+    reload = deployment.run(postgres_log_min_duration_ms=250)
+    assert reload.returncode == 0, reload.output[-4000:]
+    assert postmaster_pid(host) == before
+    with connect(deployment) as conn:
+        assert conn.execute("SHOW log_min_duration_statement").fetchone() == ("250ms",)
+
+    restart = deployment.run(postgres_log_min_duration_ms=250, postgres_max_connections=150)
+    assert restart.returncode == 0, restart.output[-4000:]
+    assert postmaster_pid(host) != before
+    with connect(deployment) as conn:
+        assert conn.execute("SHOW max_connections").fetchone() == ("150",)
+    assert health(host)[0] == 200  # the API's pool reconnected by itself
