@@ -1,5 +1,6 @@
-"""Production: a 0600 TOML file of secrets, outside git (`vedb secrets new secrets/production.toml`).
-VEDB_SECRETS_FILE overrides the path; VEDB_SECRET_* variables override single values."""
+"""Production: secrets in a 0600 TOML file outside git, made by
+`vedb secrets new secrets/production.toml`. VEDB_SECRETS_FILE overrides the path;
+VEDB_SECRET_* variables override single values."""
 
 secrets_file = "secrets/production.toml"
 # Read by `vedb seed`, which refuses a production database without --force.

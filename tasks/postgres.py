@@ -111,8 +111,8 @@ def _database() -> None:
     sql_unless(
         name=f"Mark the database as {data.database_environment} (read by `vedb seed`)",
         database=name,
-        satisfied=(
-            "SELECT EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_database d "
+        satisfied=(  # the name comes from group data and has passed identifier() above
+            "SELECT EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_database d "  # noqa: S608
             f"ON d.oid = s.setdatabase WHERE d.datname = '{name}' AND s.setrole = 0 "
             f"AND '{setting}' = ANY (s.setconfig))"
         ),

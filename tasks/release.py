@@ -20,7 +20,7 @@ def release() -> list[OperationMeta]:
         name="Install Python's venv module", packages=["python3-venv"],
         update=True, cache_time=host.data.apt_cache_seconds,
     )  # fmt: skip
-    server.user(
+    server.user(  # noqa: S604 -- `shell` is the login shell, not a subprocess flag
         name=f"Create the unprivileged service user {host.data.service_user}",
         user=host.data.service_user, system=True, home=root, shell="/usr/sbin/nologin",
         ensure_home=False,

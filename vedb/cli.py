@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated
 
 import psycopg
@@ -28,6 +29,7 @@ from vedb.bench import BenchError, bench_seed, comparison
 from vedb.databases import redact
 from vedb.demo import run_demo
 from vedb.pgconf import render_postgresql_conf
+from vedb.provision.secrets import SecretsError, load_secrets, write_new_secrets
 from vedb.seed_command import seed_database, summary
 from vedb.seeding import SeedRefused
 from vedb.settings import Settings
@@ -41,6 +43,8 @@ stack_app = typer.Typer(help="A throwaway local PostgreSQL and Redis.", no_args_
 app.add_typer(stack_app, name="stack")
 bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+secrets_app = typer.Typer(help="Deploy secrets (never in git).", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 
 out = Console()
 err = Console(stderr=True)
@@ -317,6 +321,30 @@ def tune(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     print(text, end="")
+
+
+@secrets_app.command("new")
+def secrets_new(
+    path: Annotated[Path, typer.Argument(help="Where to write it, e.g. secrets/production.toml.")],
+) -> None:
+    """Write a deploy secrets file of fresh random values, mode 0600; never overwrites one."""
+    try:
+        write_new_secrets(path)
+    except FileExistsError:
+        raise fail(f"{path} already exists: edit it, or remove it first to start over") from None
+    out.print(f"wrote {path} (mode 0600): the passwords and one API token with every scope")
+
+
+@secrets_app.command("check")
+def secrets_check(
+    path: Annotated[Path, typer.Argument(help="The secrets file the deploy will read.")],
+) -> None:
+    """Validate a secrets file (and VEDB_SECRET_* overrides) as the deploy would."""
+    try:
+        loaded = load_secrets(path)
+    except SecretsError as exc:
+        raise fail(str(exc)) from None
+    out.print(f"{path}: ok, {len(loaded.api_tokens)} API token(s)")
 
 
 @app.command()

@@ -15,8 +15,10 @@ TEMPLATES = REPO_ROOT / "templates"
 @cache
 def _environment() -> Environment:
     # Config files, not HTML: autoescaping would corrupt them.
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,  # noqa: S701
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)  # fmt: skip
+    return Environment(  # noqa: S701
+        loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )  # fmt: skip
 
 
 def render(name: str, **context: Any) -> str:

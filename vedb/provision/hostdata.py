@@ -33,8 +33,7 @@ def postgres_major(distro: str | None, distro_major: int | None, configured: int
 def pgdg_source(codename: str, keyring: str) -> str:
     """The apt line of apt.postgresql.org for a release codename (bookworm, noble, ...)."""
     return (
-        f"deb [signed-by={keyring}] https://apt.postgresql.org/pub/repos/apt "
-        f"{codename}-pgdg main"
+        f"deb [signed-by={keyring}] https://apt.postgresql.org/pub/repos/apt {codename}-pgdg main"
     )
 
 

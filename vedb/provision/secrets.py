@@ -103,7 +103,8 @@ def new_secrets_toml() -> str:
     for name in ("postgres_owner_password", "postgres_app_password",
                  "postgres_readonly_password", "redis_password"):  # fmt: skip
         lines.append(f'{name} = "{random.token_urlsafe(24)}"')
-    lines += ["", "[api_tokens]", f'"{random.token_urlsafe(32)}" = {list(SCOPES)!r}'.replace("'", '"')]
+    scopes = ", ".join(f'"{scope}"' for scope in SCOPES)
+    lines += ["", "[api_tokens]", f'"{random.token_urlsafe(32)}" = [{scopes}]']
     return "\n".join(lines) + "\n"
 
 
