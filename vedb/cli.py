@@ -25,17 +25,13 @@ from vedb.analytics.catalog import CatalogError, load_catalog
 from vedb.analytics.params import ParamError
 from vedb.analytics.rows import ROW_MODELS
 from vedb.analytics.runner import Analytics, Result, UnknownQuery, connect_to
-from vedb.bench import BenchError, bench_seed, comparison
 from vedb.databases import redact
-from vedb.demo import run_demo
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.secrets import SecretsError, load_secrets, write_new_secrets
-from vedb.seed_command import seed_database, summary
-from vedb.seeding import SeedRefused
 from vedb.settings import Settings
 from vedb.stack import StackError, detached
 from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
-from vedb.stack.containers import docker_answers
+from vedb.stack.stack import docker_answers
 from vedb.tuning import DISKS, PROFILES
 
 app = typer.Typer(help="V-EdFinance database stack.", no_args_is_help=True)
@@ -184,6 +180,9 @@ def seed(
     ] = False,
 ) -> None:
     """Replace the data in VEDB_DATABASE_URL with a deterministic seeded profile."""
+    from vedb.seed_command import seed_database, summary  # noqa: PLC0415 -- ops extra (numpy)
+    from vedb.seeding import SeedRefused  # noqa: PLC0415
+
     try:
         end = date.fromisoformat(anchor) if anchor else datetime.now(UTC).date()
     except ValueError:
@@ -205,6 +204,9 @@ def bench_seed_command(
     seed_value: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""
+    from vedb.bench import BenchError, bench_seed, comparison  # noqa: PLC0415 -- ops extra
+    from vedb.seed_command import summary  # noqa: PLC0415
+
     url = database_url(Settings())
     try:
         result = bench_seed(url, profile, seed_value, err)
@@ -285,6 +287,9 @@ def demo(
     """The main job: stack, migrations, seed, API, locust; exit 0 only if every target is met.
 
     Options after `--` go to locust, e.g. `vedb demo -- --p95-ms 200`."""
+    from vedb.demo import run_demo  # noqa: PLC0415 -- ops extra (numpy, locust)
+    from vedb.seeding import SeedRefused  # noqa: PLC0415
+
     try:
         code = run_demo(profile, seconds, users, ui, list(ctx.args), err)
     except (StackError, SeedRefused, ValueError) as exc:

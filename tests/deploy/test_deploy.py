@@ -19,6 +19,7 @@ from yoyo import read_migrations
 
 from tests.deploy.conftest import Deployment, DeployRun
 from tests.deploy.testhost import Guest
+from vedb.provision.secrets import load_secrets
 from vedb.settings import REPO_ROOT
 from vedb.tuning import postgres_settings
 
@@ -177,3 +178,26 @@ def test_reloadable_changes_reload_and_restart_only_changes_restart(
     with connect(deployment) as conn:
         assert conn.execute("SHOW max_connections").fetchone() == ("150",)
     assert health(host)[0] == 200  # the API's pool reconnected by itself
+
+
+def test_a_rotated_password_is_applied_and_the_api_follows(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    old = deployment.secrets.postgres_app_password.get_secret_value()
+    new = "rotated-" + old[::-1]
+    text = deployment.secrets_file.read_text().replace(f'"{old}"', f'"{new}"')
+    deployment.secrets_file.write_text(text)
+    deployment.secrets = load_secrets(deployment.secrets_file)
+    rotated = deployment.run(postgres_log_min_duration_ms=250, postgres_max_connections=150)
+    assert rotated.returncode == 0, rotated.output[-4000:]
+    assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
+        "Login role vedb_api in vedb_app, vedb_readonly, password from secrets",
+        "Write the API's env file (0600, from secrets)",
+        "Restart the API for the new release or configuration",
+        "Wait until /api/health answers 200",
+    }
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        connect(deployment, password=old)
+    with connect(deployment, password=new) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert health(deployment.host)[1]["database"] == "up"

@@ -43,7 +43,8 @@ def install_tools() -> None:
 
 
 def _mirror() -> str:
-    for line in Path("/etc/apt/sources.list.d/debian.sources").read_text().splitlines():
+    sources = Path("/etc/apt/sources.list.d/debian.sources")
+    for line in sources.read_text().splitlines() if sources.exists() else []:
         if line.startswith("URIs:"):
             return line.split()[1]
     return "http://deb.debian.org/debian"
@@ -109,13 +110,14 @@ def _prepare_root(root: Path, public_key: str) -> None:
     (root / "etc/resolv.conf").unlink(missing_ok=True)
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
     shutil.copy("/etc/ssl/certs/ca-certificates.crt", root / "etc/ssl/certs/ca-certificates.crt")
-    if list(Path("/etc/apt/sources.list.d").glob("*.sources")):
+    # Only a Debian machine's apt setup fits the Debian guest (not an Ubuntu CI runner's).
+    debian_sources = Path("/etc/apt/sources.list.d/debian.sources")
+    if debian_sources.exists() and "ID=debian" in Path("/etc/os-release").read_text():
         (root / "etc/apt/sources.list").unlink(missing_ok=True)
-        for source in Path("/etc/apt/sources.list.d").glob("*.sources"):
-            shutil.copy(source, root / "etc/apt/sources.list.d" / source.name)
-    for conf in Path("/etc/apt/apt.conf.d").iterdir():
-        if not (root / "etc/apt/apt.conf.d" / conf.name).exists():
-            shutil.copy(conf, root / "etc/apt/apt.conf.d" / conf.name)
+        shutil.copy(debian_sources, root / "etc/apt/sources.list.d/debian.sources")
+        for conf in Path("/etc/apt/apt.conf.d").iterdir():
+            if not (root / "etc/apt/apt.conf.d" / conf.name).exists():
+                shutil.copy(conf, root / "etc/apt/apt.conf.d" / conf.name)
 
 
 def _network_up() -> str:

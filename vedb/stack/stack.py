@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from vedb.settings import Settings
-from vedb.stack import containers, local
+from vedb.stack import local
 from vedb.stack.binaries import (
     PG_INSTALL_HINT,
     REDIS_INSTALL_HINT,
@@ -49,14 +50,31 @@ class Stack:
         return cls(Server.from_dict(data["postgres"]), Server.from_dict(data["redis"]))
 
 
+def _containers() -> ModuleType | None:
+    """The testcontainers path, or None where the `ops` extra is not installed (an API host)."""
+    try:
+        from vedb.stack import containers  # noqa: PLC0415 -- only where Docker may be used
+    except ImportError:
+        return None
+    return containers
+
+
+def docker_answers() -> bool:
+    containers = _containers()
+    return containers is not None and bool(containers.docker_answers())
+
+
 def choose_source(kind: Kind, settings: Settings) -> Source:
     """Override URL, then a Docker engine, then local binaries; the error names the fix."""
     override = settings.test_database_url if kind == "postgres" else settings.test_redis_url
     if override:
         return "external"
-    if settings.stack_backend in ("auto", "docker") and containers.docker_answers():
+    if settings.stack_backend in ("auto", "docker") and docker_answers():
         return "docker"
     if settings.stack_backend == "docker":
+        if _containers() is None:
+            raise StackError("VEDB_STACK_BACKEND=docker needs testcontainers: "
+                             "pip install 'vedb[ops]'")  # fmt: skip
         raise StackError("VEDB_STACK_BACKEND=docker, but no Docker engine answers")
     found = postgres_bin_dir() if kind == "postgres" else redis_server_binary()
     if found is None:
@@ -65,11 +83,21 @@ def choose_source(kind: Kind, settings: Settings) -> Source:
     return "local"
 
 
+def _container_starter(kind: Kind) -> Callable[[], Server]:
+    def start() -> Server:
+        containers = _containers()
+        assert containers is not None  # choose_source said "docker"
+        starter: Callable[[], Server] = getattr(containers, f"start_container_{kind}")
+        return starter()
+
+    return start
+
+
 _STARTERS: dict[tuple[Kind, Source], Callable[[], Server]] = {
     ("postgres", "local"): local.start_local_postgres,
     ("redis", "local"): local.start_local_redis,
-    ("postgres", "docker"): containers.start_container_postgres,
-    ("redis", "docker"): containers.start_container_redis,
+    ("postgres", "docker"): _container_starter("postgres"),
+    ("redis", "docker"): _container_starter("redis"),
 }
 
 
@@ -85,7 +113,7 @@ def start_server(kind: Kind, settings: Settings) -> Server:
 def stop_server(server: Server) -> None:
     if server.source == "local":
         local.stop_local(server)
-    elif server.source == "docker":
+    elif server.source == "docker" and (containers := _containers()) is not None:
         containers.stop_container(server)
 
 
