@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -19,21 +18,20 @@ from tests.deploy.testhost import Guest, booted_host, leftovers
 from vedb.provision.secrets import DeploySecrets, load_secrets, write_new_secrets
 from vedb.settings import REPO_ROOT
 
-ROW = re.compile(r"^\s{4}(?P<op>.+?)\s{2,}(?P<hosts>\d+)\s+(?P<changed>\d+|-)\s+(?P<error>\d+|-)"
-                 r"\s+(?P<unchanged>\d+|-)\s*$")  # fmt: skip
-
 
 @dataclass
 class DeployRun:
     returncode: int
-    output: str
+    output: str  # pyinfra's log (stderr)
+    results: dict[str, Any]  # `--json` results: per operation, the hosts it changed
     seconds: float
 
     def changed(self) -> list[str]:
-        """The operations pyinfra's results table counts as changed (its Success column)."""
-        table = self.output.split("--> Results:", 1)[-1]
-        rows = [ROW.match(line) for line in table.splitlines()]
-        return [r["op"] for r in rows if r and r["changed"] != "-" and r["op"] != "Grand total"]
+        """The operations that changed something (pyinfra's "Success" column)."""
+        return [op["name"] for op in self.results.get("operations", []) if op["success"]]
+
+    def unchanged(self) -> int:
+        return int(self.results.get("totals", {}).get("no_change", 0))
 
 
 class Deployment:
@@ -63,10 +61,14 @@ class Deployment:
         pyinfra = str(Path(sys.executable).parent / "pyinfra")
         started = time.monotonic()
         result = subprocess.run(
-            [pyinfra, "inventory.py", "deploy.py", "-y"], cwd=REPO_ROOT, env=env,
+            [pyinfra, "--json", "-y", "inventory.py", "deploy.py"], cwd=REPO_ROOT, env=env,
             capture_output=True, text=True, timeout=1200, check=False,
         )  # fmt: skip
-        run = DeployRun(result.returncode, result.stdout + result.stderr,
+        try:
+            results = json.loads(result.stdout).get("results") or {}
+        except json.JSONDecodeError:
+            results = {}
+        run = DeployRun(result.returncode, result.stderr + result.stdout, results,
                         time.monotonic() - started)  # fmt: skip
         print(f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
               f"{len(run.changed())} operations changed")  # fmt: skip

@@ -154,7 +154,7 @@ def test_second_deploy_changes_nothing(first_run: DeployRun, deployment: Deploym
     second = deployment.run()
     assert second.returncode == 0, second.output[-4000:]
     assert second.changed() == [], second.output[-6000:]
-    assert "Grand total" in second.output
+    assert second.unchanged() >= 30  # every operation ran and found nothing to do
 
 
 def postmaster_pid(host: Guest) -> str:

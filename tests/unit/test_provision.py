@@ -337,3 +337,22 @@ def test_wait_healthy_gives_up_with_the_reason(capsys: pytest.CaptureFixture[str
         port = s.server_port  # bound, then closed: nothing listens there
     assert wait_main([f"http://127.0.0.1:{port}/api/health", "0.3"]) == 1
     assert "not healthy after 0.3 s" in capsys.readouterr().err
+
+
+def test_vedb_secrets_new_and_check(tmp_path: Path) -> None:
+    vedb = str(Path(sys.executable).parent / "vedb")
+    path = tmp_path / "production.toml"
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([vedb, "secrets", *args, str(path)], capture_output=True, text=True,
+                              timeout=60, check=False)  # fmt: skip
+
+    made = cli("new")
+    assert made.returncode == 0 and "mode 0600" in made.stdout
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert cli("check").stdout.strip().endswith("ok, 1 API token(s)")
+    again = cli("new")
+    assert again.returncode == 1 and "already exists" in again.stderr
+    path.chmod(0o644)
+    shared = cli("check")
+    assert shared.returncode == 1 and f"chmod 600 {path}" in shared.stderr
