@@ -83,6 +83,7 @@ def _database() -> None:
     data = host.data
     secrets = deploy_secrets(data.secrets_file)
     name = data.database_name
+    quoted = identifier(name)  # refuses anything but a plain name before it reaches SQL
     for group in GROUP_ROLES:
         postgres.role(name=f"Create the group role {group}", role=group, login=False,
                       **AS_POSTGRES)  # fmt: skip
@@ -111,12 +112,12 @@ def _database() -> None:
     sql_unless(
         name=f"Mark the database as {data.database_environment} (read by `vedb seed`)",
         database=name,
-        satisfied=(  # the name comes from group data and has passed identifier() above
+        satisfied=(  # name has passed identifier() above
             "SELECT EXISTS (SELECT FROM pg_db_role_setting s JOIN pg_database d "  # noqa: S608
             f"ON d.oid = s.setdatabase WHERE d.datname = '{name}' AND s.setrole = 0 "
             f"AND '{setting}' = ANY (s.setconfig))"
         ),
-        statement=(f"ALTER DATABASE {identifier(name)} SET vedb.environment = "
+        statement=(f"ALTER DATABASE {quoted} SET vedb.environment = "
                    f"'{data.database_environment}'"),
         **AS_POSTGRES,
     )  # fmt: skip

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
-from vedb.provision.secrets import DeploySecrets, SecretsError, load_secrets
+from vedb.provision.secrets import DeploySecrets, load_secrets
 from vedb.settings import REPO_ROOT
 
 # The PostgreSQL major each supported distribution ships as `postgresql`.
@@ -72,7 +72,4 @@ def _secrets(path: Path | None) -> DeploySecrets:
 
 def deploy_secrets(configured: str | None) -> DeploySecrets:
     """The host's secrets, read once per file per deploy; SecretsError names what is wrong."""
-    try:
-        return _secrets(secrets_path(configured))
-    except SecretsError as exc:
-        raise SecretsError(f"deploy secrets: {exc}") from None
+    return _secrets(secrets_path(configured))

@@ -21,14 +21,19 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ENVIRONMENTS = ("staging", "production")
 ROLES = ("db", "cache", "api")
 SSH_VARIABLES = {"VEDB_SSH_USER": "ssh_user", "VEDB_SSH_KEY": "ssh_key",
                  "VEDB_SSH_KNOWN_HOSTS": "ssh_known_hosts_file"}  # fmt: skip
 
-HostEntry = tuple[str, dict[str, Any]]
+
+class HostSpec(NamedTuple):
+    name: str
+    environment: str
+    roles: list[str]
+    data: dict[str, Any]
 
 
 class InventoryError(ValueError):
@@ -42,9 +47,7 @@ def _expand_paths(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _host(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any], where: str) -> tuple[
-    str, str, list[str], dict[str, Any]
-]:  # fmt: skip
+def _host(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any], where: str) -> HostSpec:
     data = {**defaults, **spec}
     environment = data.pop("environment", None)
     if environment not in ENVIRONMENTS:
@@ -57,10 +60,10 @@ def _host(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any], where
         raise InventoryError(
             f"{where}: host {name!r} has roles {roles!r}; choose from {', '.join(ROLES)}"
         )
-    return name, environment, roles, _expand_paths(data)
+    return HostSpec(name, environment, roles, _expand_paths(data))
 
 
-def _from_file(path: Path) -> list[tuple[str, str, list[str], dict[str, Any]]]:
+def _from_file(path: Path) -> list[HostSpec]:
     try:
         document = tomllib.loads(path.read_text())
     except FileNotFoundError:
@@ -76,9 +79,7 @@ def _from_file(path: Path) -> list[tuple[str, str, list[str], dict[str, Any]]]:
     return [_host(name, spec, defaults, str(path)) for name, spec in hosts.items()]
 
 
-def _from_variable(value: str, environ: Mapping[str, str]) -> list[
-    tuple[str, str, list[str], dict[str, Any]]
-]:  # fmt: skip
+def _from_variable(value: str, environ: Mapping[str, str]) -> list[HostSpec]:
     defaults = {key: environ[var] for var, key in SSH_VARIABLES.items() if environ.get(var)}
     hosts = []
     for item in filter(None, (part.strip() for part in value.split(","))):

@@ -35,6 +35,15 @@ class DeploySecrets(BaseSettings):
     redis_password: SecretStr
     api_tokens: dict[str, list[str]] = Field(description="token -> scopes, for the API")
 
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:  # fmt: skip
+        # VEDB_SECRET_* variables win over the file's values (passed as init arguments).
+        return env_settings, init_settings
+
     @field_validator(
         "postgres_owner_password", "postgres_app_password", "postgres_readonly_password",
         "redis_password",
@@ -77,18 +86,8 @@ def _file_values(path: Path) -> dict[str, Any]:
 def load_secrets(path: Path | None) -> DeploySecrets:
     """VEDB_SECRET_* variables override the file's values; either may be absent."""
     file_values = _file_values(path) if path is not None else {}
-
-    class FromFile(DeploySecrets):
-        @classmethod
-        def settings_customise_sources(
-            cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:  # fmt: skip
-            return env_settings, init_settings
-
     try:
-        return FromFile(**file_values)
+        return DeploySecrets(**file_values)
     except ValidationError as exc:
         where = f"{path} or VEDB_SECRET_*" if path else "VEDB_SECRET_* (no secrets file named)"
         problems = "; ".join(
