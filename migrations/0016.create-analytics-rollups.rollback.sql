@@ -1,0 +1,23 @@
+-- Rollback of 0016: drops the rollup tables.
+-- squawk-ignore-file ban-drop-table
+-- Why: a rollback exists to drop exactly the tables its migration created.
+
+SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
+SET LOCAL statement_timeout = '1min';
+
+DROP TABLE IF EXISTS analytics.rollup_runs;
+DROP TABLE IF EXISTS analytics.rollup_stale;
+DROP TABLE IF EXISTS analytics.student_summary;
+DROP TABLE IF EXISTS analytics.course_progress;
+DROP TABLE IF EXISTS analytics.lesson_learners;
+DROP TABLE IF EXISTS analytics.course_day_activity;
+DROP TABLE IF EXISTS analytics.course_learners;
+DROP TABLE IF EXISTS analytics.user_sessions;
+DROP TABLE IF EXISTS analytics.user_lesson_events_by_level;
+DROP TABLE IF EXISTS analytics.user_events_by_type;
+DROP TABLE IF EXISTS analytics.user_events_by_weekday;
+DROP TABLE IF EXISTS analytics.user_events_by_hour;
+DROP TABLE IF EXISTS analytics.cohort_week_activity;
+DROP TABLE IF EXISTS analytics.active_students_by_month;
+DROP TABLE IF EXISTS analytics.active_students_by_day;
+DROP TABLE IF EXISTS analytics.user_day_activity;

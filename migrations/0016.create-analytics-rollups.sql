@@ -1,0 +1,139 @@
+-- Rollups: pre-aggregated tables the analytics queries read instead of scanning the event log
+-- and the progress tables. They are kept current by triggers (migration 0017) and rebuilt by
+-- `vedb refresh --full` (analytics.rebuild_rollups()). Days are UTC days.
+-- depends: 0015.create-index-behavior-client-event
+
+SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
+SET LOCAL statement_timeout = '1min';
+
+-- Who was active on which UTC day: the membership behind every distinct-student count.
+CREATE TABLE IF NOT EXISTS analytics.user_day_activity (
+    user_id bigint NOT NULL,
+    day date NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT user_day_activity_pkey PRIMARY KEY (user_id, day)
+);
+
+-- Distinct active students per UTC day, and over the 30 days ending that day.
+CREATE TABLE IF NOT EXISTS analytics.active_students_by_day (
+    day date PRIMARY KEY,
+    active_students bigint NOT NULL DEFAULT 0,
+    active_students_30d bigint NOT NULL DEFAULT 0
+);
+
+-- Distinct active students per UTC calendar month (the first day of the month).
+CREATE TABLE IF NOT EXISTS analytics.active_students_by_month (
+    month date PRIMARY KEY,
+    active_students bigint NOT NULL DEFAULT 0
+);
+
+-- Signup cohort (UTC week from Monday) x weeks since signup: distinct active students.
+CREATE TABLE IF NOT EXISTS analytics.cohort_week_activity (
+    cohort_week date NOT NULL,
+    week_number bigint NOT NULL,
+    active_students bigint NOT NULL DEFAULT 0,
+    CONSTRAINT cohort_week_activity_pkey PRIMARY KEY (cohort_week, week_number)
+);
+
+-- One user's rhythm: events by UTC hour, ISO weekday, type, and lesson events by level.
+CREATE TABLE IF NOT EXISTS analytics.user_events_by_hour (
+    user_id bigint NOT NULL,
+    hour bigint NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT user_events_by_hour_pkey PRIMARY KEY (user_id, hour)
+);
+
+CREATE TABLE IF NOT EXISTS analytics.user_events_by_weekday (
+    user_id bigint NOT NULL,
+    isodow bigint NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT user_events_by_weekday_pkey PRIMARY KEY (user_id, isodow)
+);
+
+CREATE TABLE IF NOT EXISTS analytics.user_events_by_type (
+    user_id bigint NOT NULL,
+    event_type text NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT user_events_by_type_pkey PRIMARY KEY (user_id, event_type)
+);
+
+CREATE TABLE IF NOT EXISTS analytics.user_lesson_events_by_level (
+    user_id bigint NOT NULL,
+    level text NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT user_lesson_events_by_level_pkey PRIMARY KEY (user_id, level)
+);
+
+-- Sessions per user: first and last event.
+CREATE TABLE IF NOT EXISTS analytics.user_sessions (
+    user_id bigint NOT NULL,
+    session_id uuid NOT NULL,
+    first_at timestamptz NOT NULL,
+    last_at timestamptz NOT NULL,
+    CONSTRAINT user_sessions_pkey PRIMARY KEY (user_id, session_id)
+);
+
+-- Per course: each learner's events and last activity, and events per UTC day.
+CREATE TABLE IF NOT EXISTS analytics.course_learners (
+    course_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    events bigint NOT NULL,
+    last_active_at timestamptz NOT NULL,
+    CONSTRAINT course_learners_pkey PRIMARY KEY (course_id, user_id)
+);
+
+CREATE TABLE IF NOT EXISTS analytics.course_day_activity (
+    course_id bigint NOT NULL,
+    day date NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT course_day_activity_pkey PRIMARY KEY (course_id, day)
+);
+
+-- Per lesson and learner: LESSON_START and LESSON_COMPLETE events, and all events.
+CREATE TABLE IF NOT EXISTS analytics.lesson_learners (
+    lesson_id bigint NOT NULL,
+    user_id bigint NOT NULL,
+    starts bigint NOT NULL,
+    completes bigint NOT NULL,
+    events bigint NOT NULL,
+    CONSTRAINT lesson_learners_pkey PRIMARY KEY (lesson_id, user_id)
+);
+
+-- Per course, from enrollments and progress: the funnel's four stages.
+CREATE TABLE IF NOT EXISTS analytics.course_progress (
+    course_id bigint PRIMARY KEY,
+    enrollments bigint NOT NULL,
+    started bigint NOT NULL,
+    halfway bigint NOT NULL,
+    completed bigint NOT NULL
+);
+
+-- Per student (every user whose role is STUDENT): progress, gamification, last activity.
+CREATE TABLE IF NOT EXISTS analytics.student_summary (
+    user_id bigint PRIMARY KEY,
+    enrolled_courses bigint NOT NULL,
+    first_enrolled_at timestamptz,
+    -- Mean over enrollments of completed / lessons (a course without lessons counts 0).
+    avg_progress numeric,
+    completed_courses bigint NOT NULL,
+    completed_lessons bigint NOT NULL,
+    gamified boolean NOT NULL,
+    last_active_at timestamptz
+);
+
+-- Writes the triggers cannot fold in incrementally (deleted or rewritten events, a changed
+-- role): `vedb refresh` rebuilds the event rollups while this queue is not empty.
+CREATE TABLE IF NOT EXISTS analytics.rollup_stale (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reason text NOT NULL,
+    queued_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- When the rollups were last rebuilt in full, and how long it took.
+CREATE TABLE IF NOT EXISTS analytics.rollup_runs (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind text NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    CONSTRAINT rollup_runs_kind_check CHECK (kind IN ('full', 'catch-up'))
+);
