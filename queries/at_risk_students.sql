@@ -1,32 +1,26 @@
 -- name: at_risk_students
 -- Enrolled students under 50 % average progress with no event for :inactive_days days; risk_score = 0.6 * min(days_inactive / (2 * inactive_days), 1) + 0.4 * (1 - avg_progress), days counted from the last event (or first enrollment if none).
--- version: 1
+-- version: 2
 -- params: inactive_days int 1..365 = 14, limit int 1..1000 = 50
 -- cache_ttl: 600
-WITH progress AS (
-    SELECT ep.user_id,
-           count(*) AS enrolled_courses,
-           min(ep.enrolled_at) AS first_enrolled_at,
-           -- A course without lessons has no progress to make: it counts as 0.
-           avg(coalesce(ep.completed_lessons::numeric / NULLIF(ep.lessons, 0), 0)) AS avg_progress
-    FROM learning.enrollment_progress AS ep
-    JOIN learning.users AS u ON u.id = ep.user_id AND u.role = 'STUDENT'
-    GROUP BY ep.user_id
-),
-scored AS (
-    SELECT p.user_id,
-           p.enrolled_courses,
-           p.avg_progress,
-           seen.last_active_at,
-           floor(extract(epoch FROM now() - coalesce(seen.last_active_at, p.first_enrolled_at)) / 86400)::int
-               AS days_inactive
-    FROM progress AS p
-    LEFT JOIN LATERAL (
-        SELECT max(e.occurred_at) AS last_active_at
-        FROM analytics.behavior_log AS e
-        WHERE e.user_id = p.user_id
-    ) AS seen ON true
-    WHERE p.avg_progress < 0.5
+-- reads: learning.users, analytics.student_summary
+WITH scored AS (
+    SELECT s.user_id,
+           s.enrolled_courses,
+           s.avg_progress,
+           s.last_active_at,
+           d.days_inactive,
+           round(0.6 * least(d.days_inactive::numeric / (2 * :inactive_days), 1)
+                 + 0.4 * (1 - s.avg_progress), 4)::float8 AS risk_score
+    FROM analytics.student_summary AS s
+    CROSS JOIN LATERAL (
+        SELECT floor(extract(epoch FROM now() - coalesce(s.last_active_at, s.first_enrolled_at))
+                     / 86400)::int AS days_inactive
+    ) AS d
+    WHERE s.avg_progress < 0.5
+      AND d.days_inactive >= :inactive_days
+    ORDER BY risk_score DESC, s.user_id
+    LIMIT :limit
 )
 SELECT s.user_id,
        u.display_name,
@@ -34,10 +28,7 @@ SELECT s.user_id,
        round(s.avg_progress, 4)::float8 AS avg_progress,
        s.last_active_at,
        s.days_inactive,
-       round(0.6 * least(s.days_inactive::numeric / (2 * :inactive_days), 1)
-             + 0.4 * (1 - s.avg_progress), 4)::float8 AS risk_score
+       s.risk_score
 FROM scored AS s
 JOIN learning.users AS u ON u.id = s.user_id
-WHERE s.days_inactive >= :inactive_days
-ORDER BY risk_score DESC, s.user_id
-LIMIT :limit
+ORDER BY s.risk_score DESC, s.user_id

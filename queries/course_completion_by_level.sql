@@ -1,20 +1,16 @@
 -- name: course_completion_by_level
 -- Enrollments and completed enrollments (every lesson done) per course level, easiest first.
--- version: 1
+-- version: 2
 -- cache_ttl: 900
-WITH per_enrollment AS (
-    SELECT c.level, ep.completed
-    FROM learning.enrollment_progress AS ep
-    JOIN learning.courses AS c ON c.id = ep.course_id
-)
+-- reads: learning.courses, analytics.course_progress
 SELECT lv.level,
-       (SELECT count(*) FROM learning.courses AS c WHERE c.level = lv.level AND c.is_published)
-           AS published_courses,
-       count(pe.level) AS enrollments,
-       count(pe.level) FILTER (WHERE pe.completed) AS completions,
-       round(count(pe.level) FILTER (WHERE pe.completed)::numeric / NULLIF(count(pe.level), 0), 4)::float8
+       count(c.id) FILTER (WHERE c.is_published) AS published_courses,
+       coalesce(sum(cp.enrollments), 0)::bigint AS enrollments,
+       coalesce(sum(cp.completed), 0)::bigint AS completions,
+       round(sum(cp.completed)::numeric / NULLIF(sum(cp.enrollments), 0), 4)::float8
            AS completion_rate
 FROM unnest(ARRAY['BEGINNER', 'INTERMEDIATE', 'ADVANCED']) WITH ORDINALITY AS lv (level, position)
-LEFT JOIN per_enrollment AS pe ON pe.level = lv.level
+LEFT JOIN learning.courses AS c ON c.level = lv.level
+LEFT JOIN analytics.course_progress AS cp ON cp.course_id = c.id
 GROUP BY lv.level, lv.position
 ORDER BY lv.position

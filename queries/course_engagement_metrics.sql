@@ -1,26 +1,23 @@
 -- name: course_engagement_metrics
 -- One course: its active learners, events per learner, and per lesson who started and completed it.
--- version: 1
+-- version: 2
 -- params: course_id int 1..
 -- cache_ttl: 600
-WITH events AS (
-    SELECT e.user_id, e.lesson_id, e.event_type
-    FROM analytics.behavior_log AS e
-    WHERE e.course_id = :course_id
-),
-totals AS (
-    SELECT count(DISTINCT user_id) AS active_learners, count(*) AS events
-    FROM events
+-- reads: learning.courses, learning.lessons, analytics.course_learners, analytics.lesson_learners
+WITH totals AS (
+    SELECT count(*) AS active_learners, coalesce(sum(events), 0)::bigint AS events
+    FROM analytics.course_learners
+    WHERE course_id = :course_id
 ),
 lessons AS (
     SELECT l.id AS lesson_id,
            l.position,
            l.title,
-           count(DISTINCT ev.user_id) FILTER (WHERE ev.event_type = 'LESSON_START') AS learners_started,
-           count(DISTINCT ev.user_id) FILTER (WHERE ev.event_type = 'LESSON_COMPLETE') AS learners_completed,
-           count(ev.user_id) AS events
+           count(ll.user_id) FILTER (WHERE ll.starts > 0) AS learners_started,
+           count(ll.user_id) FILTER (WHERE ll.completes > 0) AS learners_completed,
+           coalesce(sum(ll.events), 0)::bigint AS events
     FROM learning.lessons AS l
-    LEFT JOIN events AS ev ON ev.lesson_id = l.id
+    LEFT JOIN analytics.lesson_learners AS ll ON ll.lesson_id = l.id
     WHERE l.course_id = :course_id
     GROUP BY l.id, l.position, l.title
 )

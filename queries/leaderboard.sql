@@ -3,6 +3,7 @@
 -- version: 1
 -- params: limit int 1..100 = 10
 -- cache_ttl: 300
+-- reads: learning.users
 SELECT rank() OVER (ORDER BY u.points DESC) AS rank,
        u.id AS user_id,
        u.display_name,

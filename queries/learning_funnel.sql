@@ -1,23 +1,25 @@
 -- name: learning_funnel
 -- Enrolled, started (a lesson begun), halfway (half the lessons done), completed: one course or all.
--- version: 1
+-- version: 2
 -- params: course_id int? 1.. = null
 -- cache_ttl: 600
-WITH per_enrollment AS (
-    SELECT lessons, started_lessons, completed_lessons
-    FROM learning.enrollment_progress
+-- reads: analytics.course_progress
+WITH totals AS (
+    SELECT coalesce(sum(enrollments), 0)::bigint AS enrolled,
+           coalesce(sum(started), 0)::bigint AS started,
+           coalesce(sum(halfway), 0)::bigint AS halfway,
+           coalesce(sum(completed), 0)::bigint AS completed
+    FROM analytics.course_progress
     WHERE (CAST(:course_id AS bigint) IS NULL OR course_id = :course_id)
 ),
 stages AS (
-    SELECT 1 AS position, 'enrolled' AS stage, count(*) AS learners FROM per_enrollment
+    SELECT 1 AS position, 'enrolled' AS stage, enrolled AS learners FROM totals
     UNION ALL
-    SELECT 2, 'started', count(*) FILTER (WHERE started_lessons > 0) FROM per_enrollment
+    SELECT 2, 'started', started FROM totals
     UNION ALL
-    SELECT 3, 'halfway', count(*) FILTER (WHERE lessons > 0 AND completed_lessons * 2 >= lessons)
-    FROM per_enrollment
+    SELECT 3, 'halfway', halfway FROM totals
     UNION ALL
-    SELECT 4, 'completed', count(*) FILTER (WHERE lessons > 0 AND completed_lessons = lessons)
-    FROM per_enrollment
+    SELECT 4, 'completed', completed FROM totals
 )
 SELECT position,
        stage,

@@ -1,34 +1,41 @@
 -- name: top_courses
--- Published courses ranked by enrollments, then completions, then events in the last 30 days.
--- version: 1
+-- Published courses ranked by enrollments, then completions, then events in the last 30 UTC days (today included).
+-- version: 2
 -- params: limit int 1..100 = 10
 -- cache_ttl: 600
-WITH per_course AS (
-    SELECT course_id, count(*) AS enrollments, count(*) FILTER (WHERE completed) AS completions
-    FROM learning.enrollment_progress
-    GROUP BY course_id
+-- reads: learning.courses, analytics.course_progress, analytics.course_day_activity, analytics.course_learners
+WITH bounds AS (
+    SELECT (now() AT TIME ZONE 'UTC')::date - 29 AS first_day
 ),
 recent AS (
-    SELECT course_id, count(DISTINCT user_id) AS active_learners_30d, count(*) AS events_30d
-    FROM analytics.behavior_log
-    WHERE course_id IS NOT NULL AND occurred_at >= now() - interval '30 days'
-    GROUP BY course_id
+    SELECT cd.course_id, sum(cd.events)::bigint AS events_30d
+    FROM analytics.course_day_activity AS cd
+    CROSS JOIN bounds AS b
+    WHERE cd.day >= b.first_day
+    GROUP BY cd.course_id
 ),
 ranked AS (
-    SELECT c.id AS course_id,
+    SELECT rank() OVER (ORDER BY coalesce(cp.enrollments, 0) DESC, coalesce(cp.completed, 0) DESC,
+                                 coalesce(r.events_30d, 0) DESC) AS rank,
+           c.id AS course_id,
            c.title,
            c.level,
-           coalesce(pc.enrollments, 0) AS enrollments,
-           coalesce(pc.completions, 0) AS completions,
-           coalesce(r.active_learners_30d, 0) AS active_learners_30d,
+           coalesce(cp.enrollments, 0) AS enrollments,
+           coalesce(cp.completed, 0) AS completions,
            coalesce(r.events_30d, 0) AS events_30d
     FROM learning.courses AS c
-    LEFT JOIN per_course AS pc ON pc.course_id = c.id
+    LEFT JOIN analytics.course_progress AS cp ON cp.course_id = c.id
     LEFT JOIN recent AS r ON r.course_id = c.id
     WHERE c.is_published
+    ORDER BY rank, course_id
+    LIMIT :limit
 )
-SELECT rank() OVER (ORDER BY enrollments DESC, completions DESC, events_30d DESC) AS rank,
-       course_id, title, level, enrollments, completions, active_learners_30d, events_30d
-FROM ranked
-ORDER BY rank, course_id
-LIMIT :limit
+-- Learners active in the window, counted only for the courses shown.
+SELECT r.rank, r.course_id, r.title, r.level, r.enrollments, r.completions,
+       (SELECT count(*) FROM analytics.course_learners AS cl
+        WHERE cl.course_id = r.course_id
+          AND cl.last_active_at >= b.first_day::timestamp AT TIME ZONE 'UTC') AS active_learners_30d,
+       r.events_30d
+FROM ranked AS r
+CROSS JOIN bounds AS b
+ORDER BY r.rank, r.course_id

@@ -5,6 +5,7 @@
     -- version: 1
     -- params: days int 1..365 = 30
     -- cache_ttl: 300
+    -- reads: analytics.active_students_by_day
 
 A parameter is ``NAME int[?] LOW..[HIGH] [= DEFAULT]``; ``int?`` may be NULL (its default).
 Unknown keys, a missing version, and a :param the header does not declare are errors that
@@ -23,7 +24,8 @@ PARAM = re.compile(
     r"(?: = (?P<default>-?\d+|null))?$"
 )
 PLACEHOLDER = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)\b")
-KEYS = {"name", "version", "params", "cache_ttl"}
+TABLE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+KEYS = {"name", "version", "params", "cache_ttl", "reads"}
 
 
 class CatalogError(ValueError):
@@ -52,6 +54,7 @@ class Query:
     version: int
     params: tuple[Param, ...]
     cache_ttl: int
+    reads: tuple[str, ...]  # schema.table: what a write must invalidate
     sql: str  # psycopg style: %(name)s placeholders, literal % doubled
     path: Path
 
@@ -101,7 +104,7 @@ def parse_query(path: Path) -> Query:
             header[key] = (number, value)
         elif number == 2:
             description = line.removeprefix("--").strip()
-    for key in ("name", "version", "cache_ttl"):
+    for key in ("name", "version", "cache_ttl", "reads"):
         if key not in header:
             raise CatalogError(path, 1, f"header has no '-- {key}:' line")
     name_line, name = header["name"]
@@ -116,10 +119,18 @@ def parse_query(path: Path) -> Query:
     if "params" in header:
         params_line, text = header["params"]
         params = tuple(parse_param(path, params_line, p) for p in text.split(","))
+    reads = _tables(path, *header["reads"])
     body = "\n".join(lines[body_start:]).strip().rstrip(";")
-    return Query(
-        name, description, version, params, ttl, _to_psycopg(path, body, params, body_start), path
-    )
+    sql = _to_psycopg(path, body, params, body_start)
+    return Query(name, description, version, params, ttl, reads, sql, path)
+
+
+def _tables(path: Path, line: int, text: str) -> tuple[str, ...]:
+    tables = tuple(t.strip() for t in text.split(","))
+    for table in tables:
+        if not TABLE.match(table):
+            raise CatalogError(path, line, f"reads: {table!r} is not a schema.table name")
+    return tables
 
 
 def _positive(path: Path, line: int, value: str, key: str) -> int:

@@ -1,0 +1,7 @@
+-- Rollback of 0018: drops course_learners_recent_idx without blocking writes.
+
+SET lock_timeout = '1min';
+-- No statement timeout: a CONCURRENTLY build cut short leaves an INVALID index behind.
+SET statement_timeout = 0;
+
+DROP INDEX CONCURRENTLY IF EXISTS analytics.course_learners_recent_idx;
