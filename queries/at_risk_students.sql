@@ -4,7 +4,24 @@
 -- params: inactive_days int 1..365 = 14, limit int 1..1000 = 50
 -- cache_ttl: 600
 -- reads: learning.users, analytics.student_summary
-WITH scored AS (
+WITH saturated AS (
+    -- Students inactive for 2 x :inactive_days or more score 0.6 + 0.4 * (1 - avg_progress),
+    -- the most anyone with that progress can score. The :limit-th lowest progress among them
+    -- therefore bounds the progress of everyone in the answer (plus rounding), so only
+    -- students under that bound are scored.
+    SELECT s.avg_progress
+    FROM analytics.student_summary AS s
+    WHERE s.avg_progress < 0.5
+      AND coalesce(s.last_active_at, s.first_enrolled_at)
+          <= now() - make_interval(secs => 2 * 86400 * :inactive_days)
+    ORDER BY s.avg_progress
+    LIMIT :limit
+),
+bound AS (
+    SELECT CASE WHEN count(*) < :limit THEN 0.5 ELSE max(avg_progress) + 0.001 END AS max_progress
+    FROM saturated
+),
+scored AS (
     SELECT s.user_id,
            s.enrolled_courses,
            s.avg_progress,
@@ -17,7 +34,9 @@ WITH scored AS (
         SELECT floor(extract(epoch FROM now() - coalesce(s.last_active_at, s.first_enrolled_at))
                      / 86400)::int AS days_inactive
     ) AS d
+    CROSS JOIN bound AS b
     WHERE s.avg_progress < 0.5
+      AND s.avg_progress <= b.max_progress
       AND d.days_inactive >= :inactive_days
     ORDER BY risk_score DESC, s.user_id
     LIMIT :limit

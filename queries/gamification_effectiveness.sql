@@ -5,16 +5,26 @@
 -- reads: analytics.student_summary
 WITH bounds AS (
     SELECT ((now() AT TIME ZONE 'UTC')::date - 29)::timestamp AT TIME ZONE 'UTC' AS since
+),
+per_group AS (
+    SELECT s.gamified,
+           count(*) AS students,
+           sum(s.enrolled_courses) AS enrollments,
+           sum(s.completed_courses) AS completed_courses,
+           sum(s.completed_lessons) AS completed_lessons,
+           count(*) FILTER (WHERE s.last_active_at >= b.since) AS active_30d
+    FROM analytics.student_summary AS s
+    CROSS JOIN bounds AS b
+    GROUP BY s.gamified
 )
 SELECT g.cohort AS "group",
-       count(s.user_id) AS students,
-       coalesce(sum(s.enrolled_courses), 0)::bigint AS enrollments,
-       round(sum(s.completed_courses)::numeric / NULLIF(sum(s.enrolled_courses), 0), 4)::float8
+       coalesce(p.students, 0) AS students,
+       coalesce(p.enrollments, 0)::bigint AS enrollments,
+       round(p.completed_courses::numeric / NULLIF(p.enrollments, 0), 4)::float8
            AS course_completion_rate,
-       round(avg(s.completed_lessons), 2)::float8 AS avg_completed_lessons,
-       round(avg(coalesce(s.last_active_at >= b.since, false)::int), 4)::float8 AS active_30d_rate
+       round(p.completed_lessons::numeric / NULLIF(p.students, 0), 2)::float8
+           AS avg_completed_lessons,
+       round(p.active_30d::numeric / NULLIF(p.students, 0), 4)::float8 AS active_30d_rate
 FROM (VALUES (true, 'gamified', 1), (false, 'not_gamified', 2)) AS g (gamified, cohort, position)
-CROSS JOIN bounds AS b
-LEFT JOIN analytics.student_summary AS s ON s.gamified = g.gamified
-GROUP BY g.cohort, g.position
+LEFT JOIN per_group AS p ON p.gamified = g.gamified
 ORDER BY g.position
