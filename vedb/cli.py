@@ -13,7 +13,6 @@ from typing import Annotated
 
 import psycopg
 import psycopg2
-import redis.asyncio as aioredis
 import typer
 import uvicorn
 from rich.console import Console
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from vedb import __version__, migrations
 from vedb.analytics.cache import QueryCache
+from vedb.analytics.cache import redis_client as cache_client
 from vedb.analytics.catalog import CatalogError, load_catalog
 from vedb.analytics.params import ParamError
 from vedb.analytics.rows import ROW_MODELS
@@ -237,6 +237,8 @@ def query_command(
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise fail(f"--param {item!r}: use NAME=VALUE")
+        if key in raw:
+            raise fail(f"--param {key} is given twice: give each parameter once")
         raw[key] = value
     try:
         result = asyncio.run(run_query(settings, name, raw, cache))
@@ -265,7 +267,7 @@ async def run_query(settings: Settings, name: str, raw: dict[str, object], cache
     if cached:
         if not settings.redis_url:
             raise fail("--cache needs VEDB_REDIS_URL")
-        redis_client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=0.5)
+        redis_client = cache_client(settings.redis_url, settings.redis_timeout_s)
         query_cache = QueryCache(redis_client)
     try:
         analytics = Analytics(catalog, connect_to(database_url(settings)), query_cache)
@@ -367,6 +369,30 @@ def serve(
         os.environ["VEDB_REDIS_URL"] = stack.redis.url
     uvicorn.run("vedb.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info")  # fmt: skip
+
+
+@app.command()
+def refresh(
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild every rollup from the source tables.")
+    ] = False,
+) -> None:
+    """Bring the rollups up to date: rebuild what writes queued, or everything (--full)."""
+    from vedb.analytics.rollups import refresh_and_invalidate  # noqa: PLC0415
+
+    settings = Settings()
+    url = database_url(settings)
+    try:
+        result = asyncio.run(refresh_and_invalidate(url, settings, full=full))
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    if result.kind == "none":
+        out.print("Rollups are current: nothing was queued.")
+    else:
+        out.print(f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "
+                  f"in {result.seconds:.1f} s.")  # fmt: skip
+    if result.last_full is not None:
+        out.print(f"Last full rebuild: {result.last_full.isoformat(timespec='seconds')}")
 
 
 @app.command()

@@ -20,6 +20,7 @@ from psycopg.copy import QueuedLibpqWriter
 
 from seeds import Dataset
 from vedb import pgcopy
+from vedb.analytics import rollups
 from vedb.seed_progress import LoadProgress
 
 CHUNK_ROWS = 100_000
@@ -207,6 +208,9 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         # Generous memory for sorting index builds, within this transaction only.
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         conn.execute("SET LOCAL work_mem = '256MB'")  # the joins that validate foreign keys
+        # Folding millions of rows in through the rollup triggers is slow; the rollups are
+        # rebuilt in full after the load instead, in this same transaction.
+        _set_user_triggers(conn, tables, enabled=False)
         conn.execute(
             sql.SQL("TRUNCATE {} RESTART IDENTITY").format(
                 sql.SQL(", ").join(_qualified(t) for t in tables)
@@ -216,7 +220,9 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         for table, columns in dataset.tables.items():
             report.tables.append(_copy_table(conn, table, columns, progress))
         report.copy_seconds = time.perf_counter() - started
+        _set_user_triggers(conn, tables, enabled=True)
         steps = list(_restore_statements(deferred))
+        steps.append(("rollups", sql.SQL("SELECT analytics.rebuild_rollups()")))
         progress.start_indexes(len(steps))
         for name, statement in steps:
             progress.index_step(name)
@@ -224,6 +230,7 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         _sync_identities(conn, tables)
         for table in tables:
             conn.execute(sql.SQL("ANALYZE {}").format(_qualified(table)))
+        conn.execute(rollups.analyze_sql())
         report.index_seconds = time.perf_counter() - started - report.copy_seconds
         counts = {t: dataset.rows(t) for t in tables}
         conn.execute(
@@ -232,6 +239,12 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         )
     report.total_seconds = time.perf_counter() - started
     return report
+
+
+def _set_user_triggers(conn: Connection, tables: list[str], *, enabled: bool) -> None:
+    action = sql.SQL("ENABLE" if enabled else "DISABLE")
+    for table in tables:
+        conn.execute(sql.SQL("ALTER TABLE {} {} TRIGGER USER").format(_qualified(table), action))
 
 
 def _sync_identities(conn: Connection, tables: list[str]) -> None:

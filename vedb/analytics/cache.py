@@ -1,9 +1,14 @@
 """Redis get-or-set for query results, with stampede protection and a fail-open bypass.
 
-Keys carry the query's name and version, its normalised parameters, and two generation
-counters (the query's and the global one): bumping a counter invalidates without scanning.
-When Redis is down or slow, calls compute from PostgreSQL; the failure is logged once, and
-Redis is retried after a short pause, so caching resumes by itself when it comes back.
+A key carries the query's name and version, its normalised parameters, and the generation
+counters of everything the query declares it reads (``-- reads:``) plus a global one. A write
+that rewrites a table bumps that table's counter (`vedb refresh`, `vedb seed`), so exactly
+the queries reading it miss from then on, without scanning keys. Live ingest bumps nothing:
+its answers stay valid for their TTL, and each one says when it was computed.
+
+A hit is one round trip (a server-side script reads the counters and the value) and returns
+the stored bytes as they are. When Redis is down or slow, calls compute from PostgreSQL; the
+failure is logged once, and Redis is retried after a short pause.
 """
 
 from __future__ import annotations
@@ -12,20 +17,51 @@ import asyncio
 import hashlib
 import json
 import logging
+import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import redis.asyncio as aioredis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from vedb.analytics.catalog import Query
 
 log = logging.getLogger(__name__)
 
 Status = Literal["HIT", "MISS", "BYPASS"]
-GLOBAL_GENERATION = "vedb:gen"
+GENERATION = "vedb:gen"  # the global counter; a table's is vedb:gen:<schema.table>
 RETRY_AFTER_S = 2.0  # after a Redis failure, go straight to PostgreSQL for this long
 LOCK_POLL_S = 0.01
+
+# KEYS: the generation counters; ARGV[1]: the key without its generations.
+# Returns the full key and its value (nil on a miss), in one round trip.
+LOOKUP = """
+local parts = {}
+for i, counter in ipairs(KEYS) do parts[i] = redis.call('GET', counter) or '0' end
+local key = ARGV[1] .. ':g' .. table.concat(parts, '.')
+return {key, redis.call('GET', key)}
+"""
+# Deletes the lock only if it still holds our token: a holder whose lock expired must not
+# delete the lock another worker has taken since.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def redis_client(url: str, timeout_s: float) -> aioredis.Redis:
+    """A client whose every call fails within ``timeout_s``: no retries, no backoff."""
+    return aioredis.Redis.from_url(
+        url,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(NoBackoff(), retries=0),
+        retry_on_timeout=False,
+    )
 
 
 @dataclass
@@ -43,75 +79,86 @@ class CacheStats:
             self.bypasses += 1
 
 
+@dataclass(frozen=True)
+class Cached:
+    body: bytes  # the JSON rows, exactly as served
+    computed_at: float  # epoch seconds
+    status: Status
+
+
 def params_digest(params: dict[str, int | None]) -> str:
     normalised = json.dumps(params, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(normalised.encode()).hexdigest()[:16]
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def pack(body: bytes, computed_at: float) -> bytes:
+    return f"{computed_at:.3f}\n".encode() + body
+
+
+def unpack(stored: bytes) -> tuple[bytes, float]:
+    stamp, _, body = stored.partition(b"\n")
+    return body, float(stamp)
 
 
 class QueryCache:
-    """``get_or_compute(name, version, params, ttl, compute)`` -> (JSON text, status)."""
+    """``get_or_compute(query, params, compute)`` -> :class:`Cached`."""
 
     def __init__(self, client: aioredis.Redis, lock_timeout_s: float = 30.0) -> None:
         self.client = client
         self.lock_timeout_s = lock_timeout_s
         self.stats = CacheStats()
+        self._lookup = client.register_script(LOOKUP)
+        self._release = client.register_script(RELEASE)
         self._down_until = 0.0
         self._logged_down = False
 
     async def get_or_compute(
-        self, name: str, version: int, params: dict[str, int | None], ttl: int,
-        compute: Callable[[], Awaitable[str]],
-    ) -> tuple[str, Status]:  # fmt: skip
+        self, query: Query, params: dict[str, int | None], compute: Callable[[], Awaitable[bytes]]
+    ) -> Cached:
         if time.monotonic() < self._down_until:
             return await self._bypass(compute)
+        counters = [GENERATION, *(f"{GENERATION}:{table}" for table in query.reads)]
+        base = f"vedb:q:{query.name}:v{query.version}:{params_digest(params)}"
         try:
-            key = await self._key(name, version, params)
-            cached = await self.client.get(key)
-            if cached is not None:
+            key, stored = await self._lookup(keys=counters, args=[base])
+            if stored is not None:
                 self._recovered()
                 self.stats.count("HIT")
-                return _text(cached), "HIT"
-            value = await self._compute_once(key, ttl, compute)
+                return Cached(*unpack(stored), "HIT")
+            body, computed_at = await self._compute_once(_text(key), query.cache_ttl, compute)
         except RedisError as exc:
             self._went_down(exc)
             return await self._bypass(compute)
         self._recovered()
         self.stats.count("MISS")
-        return value, "MISS"
+        return Cached(body, computed_at, "MISS")
 
-    async def _compute_once(self, key: str, ttl: int, compute: Callable[[], Awaitable[str]]) -> str:
+    async def _compute_once(
+        self, key: str, ttl: int, compute: Callable[[], Awaitable[bytes]]
+    ) -> tuple[bytes, float]:
         """N concurrent misses on one key compute it once; the others wait for its value."""
-        lock = f"{key}:lock"
+        lock, token = f"{key}:lock", secrets.token_hex(8)
         deadline = time.monotonic() + self.lock_timeout_s
         while True:
-            if await self.client.set(lock, b"1", nx=True, px=int(self.lock_timeout_s * 1000)):
+            if await self.client.set(lock, token, nx=True, px=int(self.lock_timeout_s * 1000)):
                 try:
-                    value = await compute()
-                    await self.client.set(key, value.encode(), ex=ttl)
-                    return value
+                    computed_at = time.time()
+                    body = await compute()
+                    await self.client.set(key, pack(body, computed_at), ex=ttl)
+                    return body, computed_at
                 finally:
-                    await self.client.delete(lock)
+                    await self._release(keys=[lock], args=[token])
             await asyncio.sleep(LOCK_POLL_S)
-            cached = await self.client.get(key)
-            if cached is not None:
-                return _text(cached)
+            stored = await self.client.get(key)
+            if isinstance(stored, bytes):
+                return unpack(stored)
             if time.monotonic() > deadline:  # the holder died: stop waiting and compute
-                return await compute()
+                return await compute(), time.time()
 
-    async def _key(self, name: str, version: int, params: dict[str, int | None]) -> str:
-        gen_all, gen_query = await self.client.mget(
-            GLOBAL_GENERATION, f"{GLOBAL_GENERATION}:{name}"
-        )
-        generation = f"{int(gen_all or 0)}.{int(gen_query or 0)}"
-        return f"vedb:q:{name}:v{version}:g{generation}:{params_digest(params)}"
-
-    async def _bypass(self, compute: Callable[[], Awaitable[str]]) -> tuple[str, Status]:
+    async def _bypass(self, compute: Callable[[], Awaitable[bytes]]) -> Cached:
         self.stats.count("BYPASS")
-        return await compute(), "BYPASS"
+        computed_at = time.time()
+        return Cached(await compute(), computed_at, "BYPASS")
 
     def _went_down(self, exc: Exception) -> None:
         self._down_until = time.monotonic() + RETRY_AFTER_S
@@ -124,10 +171,17 @@ class QueryCache:
             log.warning("Redis is back; caching resumed")
             self._logged_down = False
 
-    async def invalidate(self, name: str | None = None) -> None:
-        """Makes every cached result of ``name`` (or of every query) a miss from now on."""
-        key = GLOBAL_GENERATION if name is None else f"{GLOBAL_GENERATION}:{name}"
+    async def invalidate(self, tables: Iterable[str] | None = None) -> None:
+        """Every cached answer that reads one of ``tables`` (or any answer) misses from now on."""
+        counters = [GENERATION] if tables is None else [f"{GENERATION}:{t}" for t in tables]
         try:
-            await self.client.incr(key)
+            async with self.client.pipeline(transaction=False) as pipe:
+                for counter in counters:
+                    pipe.incr(counter)
+                await pipe.execute()
         except RedisError as exc:
             self._went_down(exc)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -25,6 +25,7 @@ PARAM = re.compile(
 )
 PLACEHOLDER = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)\b")
 TABLE = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+BIGINT_MAX = 2**63 - 1  # every integer parameter binds as a PostgreSQL bigint
 KEYS = {"name", "version", "params", "cache_ttl", "reads"}
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
-from vedb.analytics.catalog import Param, Query
+from vedb.analytics.catalog import BIGINT_MAX, Param, Query
+
+# ASCII digits only (str.isdigit() also passes '²' and '٣'), at most a bigint's 19 digits.
+INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
 class ParamError(ValueError):
@@ -23,17 +27,23 @@ def _convert(query: Query, spec: Param, raw: object) -> int | None:
             return None
         raise ParamError(query.name, spec.name, f"is required: expected {spec.describe()}")
     if isinstance(raw, bool):
-        raise ParamError(query.name, spec.name, f"must be an integer, not {raw!r}")
+        raise ParamError(query.name, spec.name, f"must be an integer, not {_shown(raw)}")
     if isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    elif isinstance(raw, str) and INTEGER.fullmatch(raw.strip()):
         value = int(raw.strip())
     else:
-        raise ParamError(query.name, spec.name, f"must be an integer, not {raw!r}")
-    if value < spec.low or (spec.high is not None and value > spec.high):
-        bounds = f"{spec.low}..{spec.high if spec.high is not None else ''}"
+        raise ParamError(query.name, spec.name, f"must be an integer, not {_shown(raw)}")
+    high = BIGINT_MAX if spec.high is None else spec.high
+    if value < spec.low or value > high:
+        bounds = f"{spec.low}..{high}"
         raise ParamError(query.name, spec.name, f"is out of bounds: {value} is not in {bounds}")
     return value
+
+
+def _shown(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 40 else f"{text[:37]}..."
 
 
 def validate(query: Query, raw: Mapping[str, object]) -> dict[str, int | None]:

@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from vedb.analytics.cache import QueryCache, Status
+from vedb.analytics.cache import Cached, QueryCache, Status
 from vedb.analytics.catalog import Query
 from vedb.analytics.params import validate
 from vedb.analytics.rows import ROW_MODELS, Row
@@ -65,29 +65,29 @@ class Analytics:
         return self.catalog[name]
 
     async def run(self, name: str, raw_params: Mapping[str, object] | None = None) -> Result:
+        """Typed rows, for the CLI and tests."""
         query = self.query(name)
         params = validate(query, raw_params or {})  # raises before the database is touched
+        answer = await self.answer(query, params)
         model = ROW_MODELS[name]
+        rows = [model.model_validate(item) for item in json.loads(answer.body)]
+        return Result(query, params, rows, answer.status, answer.computed_at)
 
-        async def compute() -> str:
+    async def answer(self, query: Query, params: dict[str, int | None]) -> Cached:
+        """The JSON rows as bytes, from the cache when it has them: what the API serves."""
+        model = ROW_MODELS[query.name]
+
+        async def compute() -> bytes:
             rows = await self._fetch(query, params)
-            dumped = [model.model_validate(r).model_dump(mode="json") for r in rows]
-            return json.dumps({"computed_at": time.time(), "rows": dumped})
+            return json.dumps(
+                [model.model_validate(r).model_dump(mode="json") for r in rows],
+                separators=(",", ":"),
+            ).encode()
 
-        status: Status = "BYPASS"
         if self.cache is None:
-            text = await compute()
-        else:
-            text, status = await self.cache.get_or_compute(
-                name, query.version, params, query.cache_ttl, compute
-            )
-        payload = json.loads(text)
-        rows = [model.model_validate(item) for item in payload["rows"]]
-        return Result(query, params, rows, status, payload["computed_at"])
-
-    def reading(self, table: str) -> list[str]:
-        """The queries whose SQL reads ``table``: what a write to it makes stale."""
-        return sorted(name for name, query in self.catalog.items() if table in query.sql)
+            computed_at = time.time()
+            return Cached(await compute(), computed_at, "BYPASS")
+        return await self.cache.get_or_compute(query, params, compute)
 
     async def _fetch(self, query: Query, params: dict[str, int | None]) -> list[dict[str, Any]]:
         self.executions += 1

@@ -7,12 +7,15 @@ Each route's signature is built from the header, so FastAPI validates the query 
 from __future__ import annotations
 
 import inspect
+import time
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
-from vedb.analytics.catalog import Param
+from vedb.analytics.cache import Cached
+from vedb.analytics.catalog import BIGINT_MAX, Param
 from vedb.analytics.catalog import Query as CatalogQuery
 from vedb.analytics.rows import ROW_MODELS
 from vedb.analytics.runner import Analytics
@@ -26,7 +29,7 @@ def _parameter(param: Param) -> inspect.Parameter:
     # Built at run time from the header: a type to FastAPI, an expression to mypy.
     annotation = Annotated[  # type: ignore[valid-type]
         int | None if param.nullable else int,
-        Query(ge=param.low, le=param.high, description=param.describe()),
+        Query(ge=param.low, le=param.high or BIGINT_MAX, description=param.describe()),
     ]
     default = inspect.Parameter.empty if param.required else param.default
     return inspect.Parameter(
@@ -34,10 +37,23 @@ def _parameter(param: Param) -> inspect.Parameter:
     )
 
 
+def freshness_headers(answer: Cached, ttl: int) -> dict[str, str]:
+    """How fresh the answer is: when it was computed, its age, and how long it stays valid."""
+    age = max(0, int(time.time() - answer.computed_at))
+    computed = datetime.fromtimestamp(answer.computed_at, UTC).isoformat(timespec="seconds")
+    return {
+        "X-Cache": answer.status,
+        "X-Computed-At": computed,
+        "Age": str(age),
+        # Per-token data: only the client may keep it, and only for the TTL left.
+        "Cache-Control": f"private, max-age={max(0, ttl - age)}",
+    }
+
+
 def _endpoint(query: CatalogQuery) -> Any:
     declared = {p.name for p in query.params}
 
-    async def endpoint(request: Request, **params: int | None) -> JSONResponse:
+    async def endpoint(request: Request, **params: int | None) -> Response:
         unknown = sorted(set(request.query_params) - declared)
         if unknown:
             detail = [
@@ -46,17 +62,9 @@ def _endpoint(query: CatalogQuery) -> Any:
             ]
             raise HTTPException(422, detail)
         analytics: Analytics = request.app.state.analytics
-        result = await analytics.run(query.name, params)
-        remaining = max(0, query.cache_ttl - result.age_s)
-        return JSONResponse(
-            [row.model_dump(mode="json") for row in result.rows],
-            headers={
-                "X-Cache": result.cache,
-                # Per-token data: only the client may keep it, and only for the TTL left.
-                "Cache-Control": f"private, max-age={remaining}",
-                "Age": str(result.age_s),
-            },
-        )
+        answer = await analytics.answer(query, params)
+        return Response(answer.body, media_type="application/json",
+                        headers=freshness_headers(answer, query.cache_ttl))  # fmt: skip
 
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 import psycopg
-import redis.asyncio as aioredis
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -17,9 +16,10 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pydantic import BaseModel
 from redis.exceptions import RedisError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vedb import __version__
-from vedb.analytics.cache import QueryCache
+from vedb.analytics.cache import QueryCache, redis_client
 from vedb.analytics.catalog import load_catalog
 from vedb.analytics.runner import Analytics
 from vedb.api.analytics_routes import analytics_router
@@ -34,7 +34,7 @@ HEAD_SQL = "SELECT migration_id FROM _yoyo_migration ORDER BY applied_at_utc DES
 class Health(BaseModel):
     status: Literal["ok", "degraded", "down"]
     database: Literal["up", "down"]
-    redis: Literal["up", "down"]
+    redis: Literal["up", "down", "not configured"]
     migration_head: str | None
     version: str
 
@@ -74,15 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         read_pool = _pool(settings, database_url, "vedb_readonly", "analytics")
         write_pool = _pool(settings, database_url, "vedb_app", "ingest")
-        client = aioredis.Redis.from_url(
-            settings.redis_url or "redis://127.0.0.1:6379/0",
-            socket_timeout=settings.redis_timeout_s,
-            socket_connect_timeout=settings.redis_timeout_s,
+        client = (
+            redis_client(settings.redis_url, settings.redis_timeout_s)
+            if settings.redis_url
+            else None
         )
         # Don't wait: the API starts (and says 503) even while PostgreSQL is down.
         await read_pool.open(wait=False)
         await write_pool.open(wait=False)
-        cache = QueryCache(client) if settings.redis_url else None
+        cache = QueryCache(client) if client is not None else None
         app.state.analytics = Analytics(catalog, read_pool.connection, cache)
         app.state.read_pool, app.state.ingest_pool, app.state.redis = read_pool, write_pool, client
         app.state.metrics.watch(app.state.analytics, read_pool, write_pool)
@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await read_pool.close()
             await write_pool.close()
-            await client.aclose()
+            if client is not None:
+                await client.aclose()
 
     catalog = load_catalog(settings.queries_dir)
     app = FastAPI(title="V-EdFinance analytics API", version=__version__, lifespan=lifespan)
@@ -104,19 +105,35 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _add_operations(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def time_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class TimeRequests:
+    """Observes each request's latency per route; plain ASGI, so it adds no task per call."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        app.state.metrics.observe(
-            request.method, path, response.status_code, time.perf_counter() - started
-        )
-        return response
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.observe(scope["method"], route, status, time.perf_counter() - started)
+
+
+def _add_operations(app: FastAPI) -> None:
+    app.add_middleware(TimeRequests, metrics=app.state.metrics)
 
     @app.exception_handler(psycopg.errors.QueryCanceled)
     async def cancelled(request: Request, exc: Exception) -> JSONResponse:
@@ -151,11 +168,13 @@ def _add_operations(app: FastAPI) -> None:
                 head, database = (row[0] if row else None), "up"
         except (PoolTimeout, psycopg.Error):
             pass
-        redis_state: Literal["up", "down"] = "down"
-        with contextlib.suppress(RedisError):
-            redis_state = "up" if await request.app.state.redis.ping() else "down"
+        redis_state: Literal["up", "down", "not configured"] = "not configured"
+        if request.app.state.redis is not None:  # never a default Redis nobody configured
+            redis_state = "down"
+            with contextlib.suppress(RedisError):
+                redis_state = "up" if await request.app.state.redis.ping() else "down"
         status: Literal["ok", "degraded", "down"] = (
-            "down" if database == "down" else ("ok" if redis_state == "up" else "degraded")
+            "down" if database == "down" else ("degraded" if redis_state == "down" else "ok")
         )
         body = Health(status=status, database=database, redis=redis_state,
                       migration_head=head, version=__version__)  # fmt: skip

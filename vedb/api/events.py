@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from psycopg_pool import AsyncConnectionPool
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vedb.analytics.runner import Analytics
 from vedb.api.auth import INGEST, require
 from vedb.domain import LESSON_EVENTS, EventType
 
@@ -103,11 +102,8 @@ async def ingest(batch: EventBatch, request: Request) -> IngestResult:
         # The whole batch is refused: nothing is half-applied.
         reason = f"batch refused: {exc.diag.message_detail or exc}"
         raise _refused(reason, exc.diag.constraint_name or "integrity") from exc
-    if accepted:
-        analytics: Analytics = request.app.state.analytics
-        if analytics.cache is not None:
-            for name in analytics.reading("analytics.behavior_log"):
-                await analytics.cache.invalidate(name)
+    # The rollups took these events in within the same transaction. Cached answers are not
+    # invalidated: they stay valid for their TTL and say when they were computed.
     return IngestResult(accepted=accepted, duplicates=len(batch.events) - accepted)
 
 

@@ -1,0 +1,89 @@
+"""The rollup tables (migrations 0016-0017) and the calls that rebuild or catch them up.
+
+Triggers keep the rollups current in every writing transaction. What they cannot fold in
+(deleted or rewritten events, a changed role) is queued in analytics.rollup_stale, and
+:func:`refresh` rebuilds the event rollups while that queue is not empty.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from vedb.analytics.cache import QueryCache, redis_client
+from vedb.settings import Settings
+
+# Every table a rewritten query reads instead of the raw ones; tests check it against the
+# migrations, so a new rollup cannot be left out of the rebuild's ANALYZE or the cache.
+ROLLUP_TABLES = (
+    "analytics.user_day_activity",
+    "analytics.active_students_by_day",
+    "analytics.active_students_by_month",
+    "analytics.cohort_week_activity",
+    "analytics.user_events_by_hour",
+    "analytics.user_events_by_weekday",
+    "analytics.user_events_by_type",
+    "analytics.user_lesson_events_by_level",
+    "analytics.user_sessions",
+    "analytics.course_learners",
+    "analytics.course_day_activity",
+    "analytics.lesson_learners",
+    "analytics.course_progress",
+    "analytics.student_summary",
+)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    kind: str  # "full", "catch-up" or "none"
+    queued: int  # stale entries that were waiting
+    seconds: float
+    last_full: datetime | None
+
+
+def analyze_sql() -> sql.Composed:
+    return sql.SQL("ANALYZE {}").format(
+        sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in ROLLUP_TABLES)
+    )
+
+
+def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
+    """Rebuilds every rollup (``full``), or the event rollups if anything is queued."""
+    started = time.perf_counter()
+    with conn.transaction():
+        queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
+        if full:
+            conn.execute("SELECT analytics.rebuild_rollups()")
+        elif queued:
+            conn.execute("SELECT analytics.catch_up_rollups()")
+    if full or queued:
+        conn.execute(analyze_sql())
+    last = conn.execute(
+        "SELECT max(finished_at) FROM analytics.rollup_runs WHERE kind = 'full'"
+    ).fetchone()
+    kind = "full" if full else ("catch-up" if queued else "none")
+    seconds = time.perf_counter() - started
+    return RefreshResult(kind, int(queued), seconds, last[0] if last else None)
+
+
+def _scalar(conn: psycopg.Connection[Any], query: str) -> int:
+    row = conn.execute(query).fetchone()
+    return int(row[0]) if row else 0
+
+
+async def refresh_and_invalidate(url: str, settings: Settings, *, full: bool) -> RefreshResult:
+    """:func:`refresh`, then the cached answers that read a rebuilt table miss."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        result = refresh(conn, full=full)
+    if result.kind != "none" and settings.redis_url:
+        client = redis_client(settings.redis_url, settings.redis_timeout_s)
+        try:
+            await QueryCache(client).invalidate(ROLLUP_TABLES)
+        finally:
+            await client.aclose()
+    return result
