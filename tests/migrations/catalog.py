@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import psycopg
 
+from vedb.settings import Settings
+
+# The migration ids, from migrations/ itself: a new migration needs no test edited.
+MIGRATION_IDS = sorted(
+    p.name.removesuffix(".sql")
+    for p in Settings().migrations_dir.glob("*.sql")
+    if not p.name.endswith(".rollback.sql") and p.name != "post-apply.sql"
+)
+HEAD = MIGRATION_IDS[-1]
+
 PROJECT_SCHEMAS = ("learning", "gamification", "social", "analytics", "ops")
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import psycopg
 
-from tests.migrations.catalog import snapshot
+from tests.migrations.catalog import MIGRATION_IDS, snapshot
 from vedb import migrations
+from vedb.analytics.rollups import ROLLUP_TABLES
 from vedb.settings import REPO_ROOT
 
 EXPECTED_TABLES = {
@@ -26,6 +27,9 @@ EXPECTED_TABLES = {
     ("social", "friendships"),
     ("social", "follows"),
     ("analytics", "behavior_log"),
+    ("analytics", "rollup_stale"),
+    ("analytics", "rollup_runs"),
+    *(tuple(t.split(".")) for t in ROLLUP_TABLES),
     ("ops", "seed_runs"),
 }
 
@@ -87,7 +91,7 @@ def test_rollback_all_then_apply_restores_the_same_schema(fresh_db: str) -> None
     migrations.apply_all(fresh_db)
     applied = snapshot(fresh_db)
     rolled_back = migrations.rollback_all(fresh_db)
-    assert rolled_back[0].startswith("0015") and rolled_back[-1].startswith("0001")
+    assert rolled_back == MIGRATION_IDS[::-1]
     assert migrations.head(fresh_db) is None
     migrations.apply_all(fresh_db)
     restored = snapshot(fresh_db)

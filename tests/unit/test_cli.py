@@ -10,6 +10,8 @@ from pathlib import Path
 
 import psycopg
 
+from tests.migrations.catalog import MIGRATION_IDS
+
 VEDB = str(Path(sys.executable).parent / "vedb")
 
 
@@ -24,7 +26,7 @@ def run_vedb(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def test_migrate_applies_then_reports_head(fresh_db: str) -> None:
     first = run_vedb("migrate", VEDB_DATABASE_URL=fresh_db)
     assert first.returncode == 0, first.stderr
-    assert "Applied 15 migration(s)." in first.stdout
+    assert f"Applied {len(MIGRATION_IDS)} migration(s)." in first.stdout
     assert "0012.create-ops-seed-runs" in first.stdout
     with psycopg.connect(fresh_db) as conn:
         assert conn.execute("SELECT to_regclass('analytics.behavior_log')").fetchone() == (
@@ -36,7 +38,7 @@ def test_migrate_applies_then_reports_head(fresh_db: str) -> None:
 
     status = run_vedb("migrate", "--status", VEDB_DATABASE_URL=fresh_db)
     lines = status.stdout.splitlines()
-    assert len(lines) == 15 and all(line.startswith("applied") for line in lines)
+    assert len(lines) == len(MIGRATION_IDS) and all(line.startswith("applied") for line in lines)
 
 
 def test_migrate_status_lists_pending_on_an_empty_database(fresh_db: str) -> None:
