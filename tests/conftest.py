@@ -6,6 +6,8 @@ VEDB_TEST_REDIS_URL if set, else a Docker engine via testcontainers, else local 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,8 +18,24 @@ from tests.sql import fixture
 from vedb import migrations
 from vedb.databases import create_database, drop_database
 from vedb.seed_command import seed_database
-from vedb.settings import Settings
+from vedb.settings import REPO_ROOT, Settings
 from vedb.stack import Stack, StackError, start_stack
+
+
+def _git_status() -> str | None:
+    if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():
+        return None
+    return subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_left_as_found() -> Iterator[None]:
+    """The suite must leave the checkout as it found it: no tracked file edited, none added."""
+    before = _git_status()
+    yield
+    after = _git_status()
+    assert after == before, f"the tests changed the checkout:\n{after}"
 
 
 @pytest.fixture(scope="session")

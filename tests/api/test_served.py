@@ -73,7 +73,9 @@ def test_vedb_serve_answers_every_endpoint_on_demo_and_then_hits(served_demo: st
         assert again.headers["x-cache"] == "HIT", name
 
 
-def test_schemathesis_finds_no_5xx_and_no_schema_violation(served_demo: str) -> None:
+def test_schemathesis_finds_no_5xx_and_no_schema_violation(
+    served_demo: str, tmp_path: Path
+) -> None:
     # The CLI, not the pytest plugin: the plugin does not run on this pytest version.
     schemathesis_bin = str(Path(sys.executable).parent / "schemathesis")
     result = subprocess.run(
@@ -82,5 +84,6 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(served_demo: str) -> 
          "--max-examples", "8", "--seed", "1", "-H", f"Authorization: {TOKEN['Authorization']}",
          "--no-color"],
         capture_output=True, text=True, check=False, timeout=600,
+        cwd=tmp_path,  # its example cache lands there, never in the checkout
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:]

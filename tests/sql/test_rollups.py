@@ -1,0 +1,219 @@
+"""The rollup queries answer exactly what the raw-table references answer.
+
+On the demo and load seeds as seeded; again after events arrive through the API (late ones,
+today's, new users' first ones) and the triggers fold them in; and again after deletes and a
+role change are queued and `vedb refresh` catches up. Also: no rewritten query scans the event
+log, and no window depends on the session's time zone.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from tests.api.conftest import INGEST, serving
+from tests.conftest import seeded_database
+from vedb.analytics import rollups
+from vedb.analytics.catalog import Query, load_catalog
+from vedb.analytics.params import validate
+from vedb.settings import Settings
+from vedb.stack import Stack
+
+SETTINGS = Settings()
+ROLLUP = load_catalog(SETTINGS.queries_dir)
+RAW = load_catalog(SETTINGS.queries_dir / "raw")
+# Zones with daylight saving on both hemispheres, and one without.
+ZONES = ("UTC", "America/New_York", "Australia/Sydney", "Asia/Ho_Chi_Minh")
+
+
+def param_sets(conn: psycopg.Connection[Any]) -> list[tuple[str, dict[str, object]]]:
+    """Every query with its defaults, plus ids and bounds that reach the edge cases."""
+    heavy_user, light_user = conn.execute(
+        "SELECT (SELECT user_id FROM analytics.behavior_log GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1),"
+        " (SELECT max(id) FROM learning.users)"
+    ).fetchone() or (1, 1)
+    course = conn.execute(
+        "SELECT course_id FROM learning.enrollments GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    ).fetchone()
+    course_id = course[0] if course else 1
+    sets: list[tuple[str, dict[str, object]]] = []
+    for name, query in sorted(ROLLUP.items()):
+        if not any(p.required for p in query.params):
+            sets.append((name, {}))
+    sets += [
+        ("daily_active_users", {"days": 365}),
+        ("monthly_active_users", {"months": 24}),
+        ("engagement_stickiness", {"days": 90}),
+        ("cohort_retention", {"weeks": 52}),
+        ("learning_funnel", {"course_id": course_id}),
+        ("top_courses", {"limit": 100}),
+        ("at_risk_students", {"inactive_days": 1, "limit": 1000}),
+        ("at_risk_students", {"inactive_days": 60, "limit": 7}),
+        ("course_engagement_metrics", {"course_id": course_id}),
+        ("lesson_dropoff", {"course_id": course_id}),
+        ("student_behavior_pattern", {"user_id": heavy_user}),
+        ("student_behavior_pattern", {"user_id": light_user}),
+    ]
+    return sets
+
+
+def rows(conn: psycopg.Connection[Any], query: Query, raw: dict[str, object]) -> list[Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(query.sql, validate(query, raw)).fetchall()
+
+
+def assert_rollups_equal_raw(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        checked = 0
+        for name, params in param_sets(conn):
+            expected = rows(conn, RAW[name], params)
+            assert rows(conn, ROLLUP[name], params) == expected, (name, params)
+            checked += 1
+        return checked
+
+
+def test_every_query_has_a_raw_reference_of_the_same_version() -> None:
+    assert set(RAW) == set(ROLLUP)
+    for name, query in ROLLUP.items():
+        assert (RAW[name].version, RAW[name].params) == (query.version, query.params), name
+
+
+def test_reads_names_exactly_the_tables_the_sql_reads() -> None:
+    for catalog in (ROLLUP, RAW):
+        for name, query in catalog.items():
+            mentioned = {t for t in query.reads if t in query.sql}
+            assert mentioned == set(query.reads), name
+            for schema in ("learning.", "analytics.", "gamification.", "social."):
+                for word in query.sql.replace("(", " ").split():
+                    if word.startswith(schema) and "(" not in word:
+                        assert word.rstrip(",") in query.reads, (name, word)
+
+
+def test_rollup_tables_are_the_ones_the_migrations_create(seeded_db: str) -> None:
+    with psycopg.connect(seeded_db) as conn:
+        found = {
+            f"analytics.{r[0]}"
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'analytics'"
+                " AND tablename NOT IN ('behavior_log', 'rollup_stale', 'rollup_runs')"
+            )
+        }
+    assert found == set(rollups.ROLLUP_TABLES)
+
+
+def test_rollups_equal_raw_tables_as_seeded(seeded_db: str) -> None:
+    assert assert_rollups_equal_raw(seeded_db) >= 20
+
+
+def test_no_query_scans_the_event_log(load_db: str) -> None:
+    with psycopg.connect(load_db, autocommit=True) as conn:
+        for name, params in param_sets(conn):
+            query = ROLLUP[name]
+            plan = conn.execute(
+                f"EXPLAIN (FORMAT JSON) {query.sql}", validate(query, params)
+            ).fetchone()
+            assert plan is not None
+            text = json.dumps(plan[0])
+            assert '"Relation Name": "behavior_log"' not in text, (name, params)
+
+
+def test_windows_do_not_depend_on_the_session_time_zone(demo_db: str) -> None:
+    with psycopg.connect(demo_db, autocommit=True) as conn:
+        # Events either side of where a local-time "30 days ago" would move the window.
+        since = conn.execute(
+            "SELECT ((now() AT TIME ZONE 'UTC')::date - 29)::timestamp AT TIME ZONE 'UTC'"
+        ).fetchone()
+        assert since is not None
+        for minutes in (-90, -30, 30, 90):
+            conn.execute(
+                "INSERT INTO analytics.behavior_log (user_id, session_id, event_type, course_id,"
+                " occurred_at) SELECT e.user_id, gen_random_uuid(), 'COURSE_VIEW', e.course_id,"
+                " %s FROM learning.enrollments e ORDER BY 1, 2 LIMIT 3",
+                (since[0] + timedelta(minutes=minutes),),
+            )
+        answers = {}
+        for zone in ZONES:
+            conn.execute("SELECT set_config('TimeZone', %s, false)", (zone,))
+            answers[zone] = {
+                (name, json.dumps(params)): rows(conn, catalog[name], params)
+                for name, params in param_sets(conn)
+                for catalog in (ROLLUP, RAW)
+            }
+        assert all(answers[zone] == answers["UTC"] for zone in ZONES)
+
+
+@pytest.fixture(scope="module", params=["demo", "load"])
+def ingested_db(request: pytest.FixtureRequest, stack: Stack) -> Iterator[str]:
+    yield from seeded_database(stack, request.param)
+
+
+def live_events(conn: psycopg.Connection[Any], count: int) -> list[dict[str, Any]]:
+    """Events as clients send them: today, late ones from past days, new users' first."""
+    rng = random.Random(7)  # noqa: S311 -- test traffic, not secrets
+    students = [r[0] for r in conn.execute(
+        "SELECT id FROM learning.users WHERE role = 'STUDENT' ORDER BY id")]  # fmt: skip
+    lessons = conn.execute(
+        "SELECT e.user_id, l.course_id, l.id FROM learning.enrollments e"
+        " JOIN learning.lessons l ON l.course_id = e.course_id ORDER BY 1, 2, 3 LIMIT 2000"
+    ).fetchall()
+    now = datetime.now(UTC)
+    events = []
+    for i in range(count):
+        at = now - timedelta(
+            days=rng.choice([0, 0, 0, 1, 3, 29, 31, 45, 90]), minutes=rng.randint(1, 600)
+        )
+        base = {"client_event_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
+                "occurred_at": at.isoformat()}  # fmt: skip
+        if i % 3 == 0 and lessons:
+            user, course, lesson = rng.choice(lessons)
+            kind = rng.choice(["LESSON_START", "LESSON_COMPLETE", "VIDEO_PLAY", "QUIZ_SUBMIT"])
+            events.append({**base, "user_id": user, "event_type": kind, "course_id": course,
+                           "lesson_id": lesson})  # fmt: skip
+        else:
+            # The newest students have the least history: their first days, weeks and months.
+            user = rng.choice(students[-50:] if i % 2 else students)
+            events.append({**base, "user_id": user, "event_type": "LOGIN"})
+    return events
+
+
+async def test_rollups_equal_raw_after_ingest_and_refresh(ingested_db: str, stack: Stack) -> None:
+    settings = SETTINGS.model_copy(
+        update={
+            "database_url": ingested_db,
+            "redis_url": stack.redis.url,
+            "api_tokens": {"ingest-token": ["ingest"]},
+        }  # fmt: skip
+    )
+    with psycopg.connect(ingested_db, autocommit=True) as conn:
+        events = live_events(conn, 600)
+    async with serving(settings) as (_, client):
+        for low in range(0, len(events), 50):  # batches, some sharing a user and a day
+            response = await client.post(
+                "/api/events", json={"events": events[low : low + 50]}, headers=INGEST
+            )
+            assert response.status_code == 200 and response.json()["accepted"] == 50
+    assert assert_rollups_equal_raw(ingested_db) >= 20  # folded in by the triggers
+
+    with psycopg.connect(ingested_db, autocommit=True) as conn:
+        conn.execute(
+            "DELETE FROM analytics.behavior_log WHERE id IN"
+            " (SELECT id FROM analytics.behavior_log ORDER BY id DESC LIMIT 40)"
+        )
+        conn.execute(
+            "UPDATE learning.users SET role = 'TEACHER' WHERE id ="
+            " (SELECT user_id FROM analytics.behavior_log GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)"
+        )
+        queued = conn.execute("SELECT count(*) FROM analytics.rollup_stale").fetchone()
+        assert queued is not None and queued[0] >= 2
+        result = rollups.refresh(conn, full=False)
+        assert (result.kind, result.queued) == ("catch-up", queued[0])
+        assert rollups.refresh(conn, full=False).kind == "none"
+    assert assert_rollups_equal_raw(ingested_db) >= 20
