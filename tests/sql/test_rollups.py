@@ -190,7 +190,7 @@ async def test_rollups_equal_raw_after_ingest_and_refresh(ingested_db: str, stac
             "database_url": ingested_db,
             "redis_url": stack.redis.url,
             "api_tokens": {"ingest-token": ["ingest"]},
-        }  # fmt: skip
+        }
     )
     with psycopg.connect(ingested_db, autocommit=True) as conn:
         events = live_events(conn, 600)
