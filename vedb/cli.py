@@ -219,6 +219,31 @@ def bench_seed_command(
     out.print(comparison(result))
 
 
+@bench_app.command("queries")
+def bench_queries_command(
+    runs: Annotated[int, typer.Option(min=3, help="Timed runs per query and variant.")] = 9,
+    day_events: Annotated[int, typer.Option(min=1000, help="Events in the one-day fold.")] = 30_000,
+) -> None:
+    """Each query uncached, raw reference vs rollup, then the cost of keeping rollups current."""
+    from vedb import bench_queries as bq  # noqa: PLC0415
+
+    url = database_url(Settings())
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+
+            def say(label: str) -> None:
+                err.print(f"  timing {label}", highlight=False)
+
+            out.print(bq.query_table(bq.time_queries(conn, runs, say)))
+            err.print("  timing ingest")
+            without = bq.ingest_rate(conn, rollups=False, batches=100, size=100)
+            with_rollups = bq.ingest_rate(conn, rollups=True, batches=100, size=100)
+            fold = bq.one_day_fold(conn, day_events)
+            out.print(bq.ingest_table(with_rollups, without, fold, day_events))
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+
+
 @app.command("query")
 def query_command(
     name: Annotated[str, typer.Argument(help="A query from queries/, e.g. leaderboard.")],

@@ -1,0 +1,140 @@
+"""`vedb bench queries`: every query uncached, raw-table reference against rollup, on one
+server and the same data; then what keeping the rollups current costs ingest."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from rich.table import Table
+
+from vedb.analytics.catalog import load_catalog
+from vedb.analytics.params import validate
+from vedb.api.events import INSERT
+from vedb.settings import Settings
+
+Connection = psycopg.Connection[Any]
+
+
+@dataclass(frozen=True)
+class Timing:
+    label: str
+    raw_ms: list[float]
+    rollup_ms: list[float]
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def cases(conn: Connection) -> list[tuple[str, dict[str, object]]]:
+    """Each query with its defaults; id parameters get the busiest user and course."""
+    row = conn.execute(
+        "SELECT (SELECT user_id FROM analytics.user_events_by_type GROUP BY 1"
+        "        ORDER BY sum(events) DESC LIMIT 1),"
+        " (SELECT course_id FROM analytics.course_progress ORDER BY enrollments DESC LIMIT 1)"
+    ).fetchone()
+    user_id, course_id = row if row else (1, 1)
+    ids = {"user_id": user_id, "course_id": course_id}
+    catalog = load_catalog(Settings().queries_dir)
+    found: list[tuple[str, dict[str, object]]] = []
+    for name, query in sorted(catalog.items()):
+        found.append((name, {p.name: ids[p.name] for p in query.params if p.required}))
+        if name == "learning_funnel":
+            found.append((name, {"course_id": course_id}))
+    return found
+
+
+def time_queries(conn: Connection, runs: int, progress: Callable[[str], None]) -> list[Timing]:
+    settings = Settings()
+    rollup, raw = load_catalog(settings.queries_dir), load_catalog(settings.queries_dir / "raw")
+    timings = []
+    for name, params in cases(conn):
+        label = f"{name} {params}" if params else name
+        progress(label)
+        samples: dict[str, list[float]] = {"raw": [], "rollup": []}
+        for kind, catalog in (("raw", raw), ("rollup", rollup)):
+            query = catalog[name]
+            bound = validate(query, params)
+            conn.execute(query.sql, bound).fetchall()  # warm the cache: steady state
+            for _ in range(runs):
+                started = time.perf_counter()
+                conn.execute(query.sql, bound).fetchall()
+                samples[kind].append((time.perf_counter() - started) * 1000)
+        timings.append(Timing(label, samples["raw"], samples["rollup"]))
+    return timings
+
+
+def query_table(timings: list[Timing]) -> Table:
+    table = Table(title="Queries, uncached: raw-table reference vs rollup (ms)")
+    for header in ("query", "raw p50", "raw p95", "rollup p50", "rollup p95", "p95 ratio"):
+        table.add_column(header, justify="left" if header == "query" else "right")
+    for t in timings:
+        raw95, roll95 = _percentile(t.raw_ms, 0.95), _percentile(t.rollup_ms, 0.95)
+        table.add_row(t.label, f"{statistics.median(t.raw_ms):.1f}", f"{raw95:.1f}",
+                      f"{statistics.median(t.rollup_ms):.2f}", f"{roll95:.2f}",
+                      f"{raw95 / roll95:,.0f}x")  # fmt: skip
+    return table
+
+
+def _events(conn: Connection, count: int, day: datetime) -> list[list[Any]]:
+    users = [r[0] for r in conn.execute(
+        "SELECT id FROM learning.users WHERE role = 'STUDENT' ORDER BY id")]  # fmt: skip
+    columns: list[list[Any]] = [[] for _ in range(8)]
+    session = uuid.uuid4()
+    for i in range(count):
+        values = (uuid.uuid4(), users[(i * 7919) % len(users)], session, "LOGIN", None, None,
+                  day + timedelta(seconds=i % 86_000), "{}")  # fmt: skip
+        for column, value in zip(columns, values, strict=True):
+            column.append(value)
+    return columns
+
+
+def ingest_rate(conn: Connection, *, rollups: bool, batches: int, size: int) -> float:
+    """Rows/s of the API's INSERT in batches, each committed; rolled back at the end."""
+    columns = _events(conn, batches * size, datetime.now(UTC) - timedelta(hours=1))
+    with conn.transaction(force_rollback=True):
+        if not rollups:
+            conn.execute(
+                "ALTER TABLE analytics.behavior_log DISABLE TRIGGER behavior_log_fold_events"
+            )
+        started = time.perf_counter()
+        for b in range(batches):
+            with conn.transaction():  # a savepoint per batch, as each request is a transaction
+                conn.execute(INSERT, [c[b * size : (b + 1) * size] for c in columns]).fetchall()
+        seconds = time.perf_counter() - started
+    return batches * size / seconds
+
+
+def one_day_fold(conn: Connection, events: int) -> float:
+    """Seconds to fold one day of ``events`` new events into the rollups, in one statement."""
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    columns = _events(conn, events, day)
+    with conn.transaction(force_rollback=True):
+        started = time.perf_counter()
+        conn.execute(INSERT, columns).fetchall()
+        with_rollups = time.perf_counter() - started
+    with conn.transaction(force_rollback=True):
+        conn.execute("ALTER TABLE analytics.behavior_log DISABLE TRIGGER behavior_log_fold_events")
+        started = time.perf_counter()
+        conn.execute(INSERT, columns).fetchall()
+        without = time.perf_counter() - started
+    return with_rollups - without
+
+
+def ingest_table(with_rollups: float, without: float, fold_s: float, events: int) -> Table:
+    table = Table(title="Keeping the rollups current")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("ingest rows/s without rollups", f"{without:,.0f}")
+    table.add_row("ingest rows/s with rollup triggers", f"{with_rollups:,.0f}")
+    table.add_row("with / without", f"{with_rollups / without:.0%}")
+    table.add_row(f"fold one day of {events:,} new events", f"{fold_s:.2f} s")
+    return table
