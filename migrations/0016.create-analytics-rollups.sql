@@ -99,6 +99,55 @@ CREATE TABLE IF NOT EXISTS analytics.lesson_learners (
     CONSTRAINT lesson_learners_pkey PRIMARY KEY (lesson_id, user_id)
 );
 
+-- Per course and per lesson: distinct learners and events, for course_engagement_metrics.
+CREATE TABLE IF NOT EXISTS analytics.course_activity (
+    course_id bigint PRIMARY KEY,
+    learners bigint NOT NULL,
+    events bigint NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS analytics.lesson_activity (
+    lesson_id bigint PRIMARY KEY,
+    learners_started bigint NOT NULL,
+    learners_completed bigint NOT NULL,
+    events bigint NOT NULL
+);
+
+-- Per user: events, sessions, and the sum over sessions of their length in minutes.
+CREATE TABLE IF NOT EXISTS analytics.user_activity (
+    user_id bigint PRIMARY KEY,
+    events bigint NOT NULL,
+    sessions bigint NOT NULL,
+    session_minutes numeric NOT NULL
+);
+
+-- Per enrollment, from its course's lessons and its progress rows.
+CREATE TABLE IF NOT EXISTS analytics.enrollment_summary (
+    user_id bigint NOT NULL,
+    course_id bigint NOT NULL,
+    enrolled_at timestamptz NOT NULL,
+    lessons bigint NOT NULL,
+    started_lessons bigint NOT NULL,
+    completed_lessons bigint NOT NULL,
+    furthest_position bigint,  -- of the lessons begun; NULL before the first
+    CONSTRAINT enrollment_summary_pkey PRIMARY KEY (user_id, course_id)
+);
+
+-- Per lesson: progress rows begun and completed; per course and position: learners whose
+-- furthest lesson it is without having finished the course. For lesson_dropoff.
+CREATE TABLE IF NOT EXISTS analytics.lesson_progress (
+    lesson_id bigint PRIMARY KEY,
+    started bigint NOT NULL,
+    completed bigint NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS analytics.course_stops (
+    course_id bigint NOT NULL,
+    position bigint NOT NULL,
+    learners bigint NOT NULL,
+    CONSTRAINT course_stops_pkey PRIMARY KEY (course_id, position)
+);
+
 -- Per course, from enrollments and progress: the funnel's four stages.
 CREATE TABLE IF NOT EXISTS analytics.course_progress (
     course_id bigint PRIMARY KEY,

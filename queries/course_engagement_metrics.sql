@@ -3,23 +3,22 @@
 -- version: 2
 -- params: course_id int 1..
 -- cache_ttl: 600
--- reads: learning.courses, learning.lessons, analytics.course_learners, analytics.lesson_learners
-WITH totals AS (
-    SELECT count(*) AS active_learners, coalesce(sum(events), 0)::bigint AS events
-    FROM analytics.course_learners
-    WHERE course_id = :course_id
-),
-lessons AS (
+-- reads: learning.courses, learning.lessons, analytics.course_activity, analytics.lesson_activity
+WITH lessons AS (
     SELECT l.id AS lesson_id,
            l.position,
            l.title,
-           count(ll.user_id) FILTER (WHERE ll.starts > 0) AS learners_started,
-           count(ll.user_id) FILTER (WHERE ll.completes > 0) AS learners_completed,
-           coalesce(sum(ll.events), 0)::bigint AS events
+           coalesce(a.learners_started, 0) AS learners_started,
+           coalesce(a.learners_completed, 0) AS learners_completed,
+           coalesce(a.events, 0) AS events
     FROM learning.lessons AS l
-    LEFT JOIN analytics.lesson_learners AS ll ON ll.lesson_id = l.id
+    LEFT JOIN analytics.lesson_activity AS a ON a.lesson_id = l.id
     WHERE l.course_id = :course_id
-    GROUP BY l.id, l.position, l.title
+),
+totals AS (
+    SELECT coalesce(max(learners), 0) AS active_learners, coalesce(max(events), 0) AS events
+    FROM analytics.course_activity
+    WHERE course_id = :course_id
 )
 SELECT c.id AS course_id,
        c.title,

@@ -3,7 +3,7 @@
 -- version: 2
 -- params: user_id int 1..
 -- cache_ttl: 600
--- reads: learning.users, analytics.user_events_by_hour, analytics.user_events_by_weekday, analytics.user_events_by_type, analytics.user_lesson_events_by_level, analytics.user_sessions
+-- reads: learning.users, analytics.user_activity, analytics.user_events_by_hour, analytics.user_events_by_weekday, analytics.user_events_by_type, analytics.user_lesson_events_by_level
 WITH by_hour AS (
     SELECT array_agg(coalesce(c.events, 0) ORDER BY h.hour) AS counts
     FROM generate_series(0, 23) AS h (hour)
@@ -24,10 +24,11 @@ favourites AS (
         LIMIT 3
     ) AS top
 ),
-sessions AS (
-    SELECT count(*) AS sessions,
-           avg(extract(epoch FROM last_at - first_at) / 60) AS avg_minutes
-    FROM analytics.user_sessions
+activity AS (
+    SELECT coalesce(max(events), 0) AS events,
+           coalesce(max(sessions), 0) AS sessions,
+           max(session_minutes) / NULLIF(max(sessions), 0) AS avg_minutes
+    FROM analytics.user_activity
     WHERE user_id = :user_id
 ),
 preferred AS (
@@ -39,17 +40,16 @@ preferred AS (
     LIMIT 1
 )
 SELECT u.id AS user_id,
-       (SELECT coalesce(sum(t.events), 0) FROM analytics.user_events_by_type AS t
-        WHERE t.user_id = :user_id)::bigint AS events,
+       activity.events,
        by_hour.counts AS events_by_hour_utc,
        by_weekday.counts AS events_by_weekday,
        favourites.event_types AS favourite_event_types,
-       sessions.sessions,
-       round(sessions.avg_minutes, 2)::float8 AS avg_session_minutes,
+       activity.sessions,
+       round(activity.avg_minutes, 2)::float8 AS avg_session_minutes,
        (SELECT level FROM preferred) AS preferred_level
 FROM learning.users AS u
 CROSS JOIN by_hour
 CROSS JOIN by_weekday
 CROSS JOIN favourites
-CROSS JOIN sessions
+CROSS JOIN activity
 WHERE u.id = :user_id

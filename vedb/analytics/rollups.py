@@ -33,6 +33,12 @@ ROLLUP_TABLES = (
     "analytics.course_learners",
     "analytics.course_day_activity",
     "analytics.lesson_learners",
+    "analytics.course_activity",
+    "analytics.lesson_activity",
+    "analytics.user_activity",
+    "analytics.enrollment_summary",
+    "analytics.lesson_progress",
+    "analytics.course_stops",
     "analytics.course_progress",
     "analytics.student_summary",
 )

@@ -1,6 +1,6 @@
 -- Students under 50 % progress, by progress: at_risk_students finds its bound from the lowest.
 -- Built CONCURRENTLY, outside a transaction, so the rollup triggers go on meanwhile.
--- depends: 0019.create-index-users-signup
+-- depends: 0021.create-index-users-signup
 -- transactional: false
 
 SET lock_timeout = '1min';

@@ -1,4 +1,4 @@
--- Rollback of 0019: drops users_created_at_idx without blocking writes.
+-- Rollback of 0021: drops users_created_at_idx without blocking writes.
 
 SET lock_timeout = '1min';
 -- No statement timeout: a CONCURRENTLY build cut short leaves an INVALID index behind.

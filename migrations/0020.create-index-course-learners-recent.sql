@@ -1,6 +1,6 @@
 -- A course's learners by last activity: top_courses counts those active in the last 30 days.
 -- Built CONCURRENTLY, outside a transaction, so ingest goes on meanwhile.
--- depends: 0017.create-rollup-maintenance
+-- depends: 0019.create-rollup-rebuild
 -- transactional: false
 
 SET lock_timeout = '1min';

@@ -1,4 +1,4 @@
--- Rollback of 0017: drops the rollup triggers and functions (the tables go with 0016).
+-- Rollback of 0018: drops the learning triggers and their functions.
 -- squawk-ignore-file ban-drop-function
 -- Why: a rollback exists to drop exactly the functions its migration created.
 
@@ -21,17 +21,9 @@ $$;
 DROP TRIGGER IF EXISTS users_inserted ON learning.users;
 DROP TRIGGER IF EXISTS users_updated ON learning.users;
 DROP TRIGGER IF EXISTS users_deleted ON learning.users;
-DROP TRIGGER IF EXISTS behavior_log_fold_events ON analytics.behavior_log;
-DROP TRIGGER IF EXISTS behavior_log_rewritten ON analytics.behavior_log;
-DROP FUNCTION IF EXISTS analytics.catch_up_rollups();
-DROP FUNCTION IF EXISTS analytics.rebuild_rollups();
 DROP FUNCTION IF EXISTS analytics.rebuild_learning_rollups();
-DROP FUNCTION IF EXISTS analytics.rebuild_event_rollups();
-DROP FUNCTION IF EXISTS analytics.rebuild_activity_counters();
-DROP FUNCTION IF EXISTS analytics.events_rewritten();
 DROP FUNCTION IF EXISTS analytics.users_changed();
 DROP FUNCTION IF EXISTS analytics.learning_changed();
-DROP FUNCTION IF EXISTS analytics.refresh_learning(bigint[], bigint[]);
-DROP FUNCTION IF EXISTS analytics.enrollments_of(bigint[], bigint[]);
-DROP FUNCTION IF EXISTS analytics.fold_events();
-DROP FUNCTION IF EXISTS analytics.lock_rollups();
+DROP FUNCTION IF EXISTS analytics.refresh_students(bigint[]);
+DROP FUNCTION IF EXISTS analytics.refresh_enrollments(bigint[], bigint[]);
+DROP FUNCTION IF EXISTS analytics.enrollment_state(bigint[], bigint[]);

@@ -1,6 +1,6 @@
 -- Users by signup time: cohort_retention sizes the recent weekly cohorts without a full scan.
 -- Built CONCURRENTLY, outside a transaction, so writes to learning.users go on meanwhile.
--- depends: 0018.create-index-course-learners-recent
+-- depends: 0020.create-index-course-learners-recent
 -- transactional: false
 
 SET lock_timeout = '1min';

@@ -1,12 +1,10 @@
--- Keeps the rollups of 0016 current in the writing transaction, and rebuilds them in full.
---   Events: a statement trigger on analytics.behavior_log folds each inserted batch in, from
---   its transition table (set-based, so a batch of 500 costs one pass, not 500).
---   Learning: statement triggers on enrollments, progress, lessons, users and gamification
---   recompute the affected courses and students from their source rows.
---   Deleted or rewritten events, and a changed role or signup time, queue a rebuild of the
---   event rollups instead (analytics.rollup_stale); `vedb refresh` runs it.
--- All maintenance takes one transaction-level advisory lock, so concurrent writers fold in
--- one after another and every "is this student new here?" test sees the other's rows.
+-- Keeps the event rollups of 0016 current in the writing transaction, and rebuilds them.
+--   A statement trigger on analytics.behavior_log folds each inserted batch in, from its
+--   transition table: one set-based statement, so a batch of 500 costs one pass, not 500.
+--   Deleted or rewritten events queue a rebuild instead (analytics.rollup_stale), which
+--   `vedb refresh` runs.
+-- All rollup maintenance takes one transaction-level advisory lock, so concurrent writers fold
+-- in one after another and every "is this student new here?" test sees the other's rows.
 -- depends: 0016.create-analytics-rollups
 
 SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
@@ -109,31 +107,71 @@ BEGIN
         ORDER BY 1, 2
         ON CONFLICT (course_id, day) DO UPDATE SET events = t.events + EXCLUDED.events
     ),
-    up_course_learners AS (
-        INSERT INTO analytics.course_learners AS t (course_id, user_id, events, last_active_at)
-        SELECT course_id, user_id, count(*), max(occurred_at)
+    course_batch AS (
+        SELECT course_id, user_id, count(*) AS events, max(occurred_at) AS last_at
         FROM new_events
         WHERE course_id IS NOT NULL
         GROUP BY 1, 2
-        ORDER BY 1, 2
+    ),
+    course_known AS (  -- learners the course had before this batch
+        SELECT c.course_id, c.user_id
+        FROM analytics.course_learners AS c
+        JOIN course_batch AS b ON b.course_id = c.course_id AND b.user_id = c.user_id
+    ),
+    up_course_learners AS (
+        INSERT INTO analytics.course_learners AS t (course_id, user_id, events, last_active_at)
+        SELECT course_id, user_id, events, last_at FROM course_batch ORDER BY 1, 2
         ON CONFLICT (course_id, user_id) DO UPDATE
         SET events = t.events + EXCLUDED.events,
             last_active_at = greatest(t.last_active_at, EXCLUDED.last_active_at)
     ),
-    up_lesson_learners AS (
-        INSERT INTO analytics.lesson_learners AS t (lesson_id, user_id, starts, completes, events)
+    up_course_activity AS (
+        INSERT INTO analytics.course_activity AS t (course_id, learners, events)
+        SELECT b.course_id, count(*) FILTER (WHERE k.user_id IS NULL), sum(b.events)
+        FROM course_batch AS b
+        LEFT JOIN course_known AS k ON k.course_id = b.course_id AND k.user_id = b.user_id
+        GROUP BY b.course_id
+        ORDER BY b.course_id
+        ON CONFLICT (course_id) DO UPDATE
+        SET learners = t.learners + EXCLUDED.learners, events = t.events + EXCLUDED.events
+    ),
+    lesson_batch AS (
         SELECT lesson_id,
                user_id,
-               count(*) FILTER (WHERE event_type = 'LESSON_START'),
-               count(*) FILTER (WHERE event_type = 'LESSON_COMPLETE'),
-               count(*)
+               count(*) FILTER (WHERE event_type = 'LESSON_START') AS starts,
+               count(*) FILTER (WHERE event_type = 'LESSON_COMPLETE') AS completes,
+               count(*) AS events
         FROM new_events
         WHERE lesson_id IS NOT NULL
         GROUP BY 1, 2
-        ORDER BY 1, 2
+    ),
+    lesson_known AS (
+        SELECT l.lesson_id, l.user_id, l.starts, l.completes
+        FROM analytics.lesson_learners AS l
+        JOIN lesson_batch AS b ON b.lesson_id = l.lesson_id AND b.user_id = l.user_id
+    ),
+    up_lesson_learners AS (
+        INSERT INTO analytics.lesson_learners AS t (lesson_id, user_id, starts, completes, events)
+        SELECT lesson_id, user_id, starts, completes, events FROM lesson_batch ORDER BY 1, 2
         ON CONFLICT (lesson_id, user_id) DO UPDATE
         SET starts = t.starts + EXCLUDED.starts,
             completes = t.completes + EXCLUDED.completes,
+            events = t.events + EXCLUDED.events
+    ),
+    up_lesson_activity AS (
+        INSERT INTO analytics.lesson_activity AS t
+            (lesson_id, learners_started, learners_completed, events)
+        SELECT b.lesson_id,
+               count(*) FILTER (WHERE b.starts > 0 AND coalesce(k.starts, 0) = 0),
+               count(*) FILTER (WHERE b.completes > 0 AND coalesce(k.completes, 0) = 0),
+               sum(b.events)
+        FROM lesson_batch AS b
+        LEFT JOIN lesson_known AS k ON k.lesson_id = b.lesson_id AND k.user_id = b.user_id
+        GROUP BY b.lesson_id
+        ORDER BY b.lesson_id
+        ON CONFLICT (lesson_id) DO UPDATE
+        SET learners_started = t.learners_started + EXCLUDED.learners_started,
+            learners_completed = t.learners_completed + EXCLUDED.learners_completed,
             events = t.events + EXCLUDED.events
     ),
     up_hours AS (
@@ -171,140 +209,49 @@ BEGIN
         ORDER BY 1, 2
         ON CONFLICT (user_id, level) DO UPDATE SET events = t.events + EXCLUDED.events
     ),
-    up_sessions AS (
-        INSERT INTO analytics.user_sessions AS t (user_id, session_id, first_at, last_at)
-        SELECT user_id, session_id, min(occurred_at), max(occurred_at)
+    session_batch AS (
+        SELECT user_id, session_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
         FROM new_events
         GROUP BY 1, 2
-        ORDER BY 1, 2
+    ),
+    session_known AS (
+        SELECT s.user_id, s.session_id, s.first_at, s.last_at
+        FROM analytics.user_sessions AS s
+        JOIN session_batch AS b ON b.user_id = s.user_id AND b.session_id = s.session_id
+    ),
+    up_sessions AS (
+        INSERT INTO analytics.user_sessions AS t (user_id, session_id, first_at, last_at)
+        SELECT user_id, session_id, first_at, last_at FROM session_batch ORDER BY 1, 2
         ON CONFLICT (user_id, session_id) DO UPDATE
         SET first_at = least(t.first_at, EXCLUDED.first_at),
             last_at = greatest(t.last_at, EXCLUDED.last_at)
+    ),
+    -- New sessions, and how many minutes the sessions gained (a known one may grow).
+    session_deltas AS (
+        SELECT b.user_id,
+               count(*) FILTER (WHERE k.session_id IS NULL) AS sessions,
+               sum(extract(epoch FROM greatest(b.last_at, k.last_at) - least(b.first_at, k.first_at)) / 60
+                   - coalesce(extract(epoch FROM k.last_at - k.first_at) / 60, 0)) AS minutes
+        FROM session_batch AS b
+        LEFT JOIN session_known AS k ON k.user_id = b.user_id AND k.session_id = b.session_id
+        GROUP BY b.user_id
+    ),
+    up_user_activity AS (
+        INSERT INTO analytics.user_activity AS t (user_id, events, sessions, session_minutes)
+        SELECT u.user_id, u.events, d.sessions, d.minutes
+        FROM (SELECT user_id, count(*) AS events FROM new_events GROUP BY user_id) AS u
+        JOIN session_deltas AS d ON d.user_id = u.user_id
+        ORDER BY u.user_id
+        ON CONFLICT (user_id) DO UPDATE
+        SET events = t.events + EXCLUDED.events,
+            sessions = t.sessions + EXCLUDED.sessions,
+            session_minutes = t.session_minutes + EXCLUDED.session_minutes
     )
     UPDATE analytics.student_summary AS s
     SET last_active_at = b.last_at
     FROM (SELECT user_id, max(occurred_at) AS last_at FROM new_events GROUP BY user_id) AS b
     WHERE s.user_id = b.user_id
       AND (s.last_active_at IS NULL OR s.last_active_at < b.last_at);
-    RETURN NULL;
-END
-$$;
-
--- Per enrollment of the given users or courses: lesson count, lessons started and completed.
--- The same definition as the learning.enrollment_progress view, by index for a few keys.
-CREATE OR REPLACE FUNCTION analytics.enrollments_of(user_ids bigint[], course_ids bigint[])
-RETURNS TABLE (user_id bigint, course_id bigint, enrolled_at timestamptz, lessons bigint,
-               started_lessons bigint, completed_lessons bigint)
-LANGUAGE sql STABLE AS $$
-    SELECT e.user_id, e.course_id, e.enrolled_at, lc.lessons, p.started, p.completed
-    FROM learning.enrollments AS e
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS lessons FROM learning.lessons AS l WHERE l.course_id = e.course_id
-    ) AS lc
-    CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE up.status <> 'NOT_STARTED') AS started,
-               count(*) FILTER (WHERE up.status = 'COMPLETED') AS completed
-        FROM learning.user_progress AS up
-        WHERE up.user_id = e.user_id AND up.course_id = e.course_id
-    ) AS p
-    WHERE e.user_id = ANY(user_ids) OR e.course_id = ANY(course_ids)
-$$;
-
--- Recomputes the funnel of the given courses and the summary of the given students.
-CREATE OR REPLACE FUNCTION analytics.refresh_learning(user_ids bigint[], course_ids bigint[])
-RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics.lock_rollups();
-    IF cardinality(course_ids) > 0 THEN
-        DELETE FROM analytics.course_progress WHERE course_id = ANY(course_ids);
-        INSERT INTO analytics.course_progress (course_id, enrollments, started, halfway, completed)
-        SELECT ep.course_id,
-               count(*),
-               count(*) FILTER (WHERE ep.started_lessons > 0),
-               count(*) FILTER (WHERE ep.lessons > 0 AND ep.completed_lessons * 2 >= ep.lessons),
-               count(*) FILTER (WHERE ep.lessons > 0 AND ep.completed_lessons = ep.lessons)
-        FROM analytics.enrollments_of('{}', course_ids) AS ep
-        GROUP BY ep.course_id;
-    END IF;
-    IF cardinality(user_ids) > 0 THEN
-        DELETE FROM analytics.student_summary WHERE user_id = ANY(user_ids);
-        INSERT INTO analytics.student_summary
-        SELECT u.id,
-               count(ep.course_id),
-               min(ep.enrolled_at),
-               avg(coalesce(ep.completed_lessons::numeric / NULLIF(ep.lessons, 0), 0))
-                   FILTER (WHERE ep.course_id IS NOT NULL),
-               count(*) FILTER (WHERE ep.lessons > 0 AND ep.completed_lessons = ep.lessons),
-               coalesce(sum(ep.completed_lessons), 0),
-               EXISTS (SELECT FROM gamification.user_achievements AS a WHERE a.user_id = u.id)
-               OR EXISTS (SELECT FROM gamification.streaks AS s
-                          WHERE s.user_id = u.id AND s.longest_days > 0),
-               (SELECT max(b.occurred_at) FROM analytics.behavior_log AS b WHERE b.user_id = u.id)
-        FROM learning.users AS u
-        LEFT JOIN analytics.enrollments_of(user_ids, '{}') AS ep ON ep.user_id = u.id
-        WHERE u.id = ANY(user_ids) AND u.role = 'STUDENT'
-        GROUP BY u.id;
-    END IF;
-END
-$$;
-
--- Any learning table with user_id and/or course_id columns: recompute what its rows touch.
-CREATE OR REPLACE FUNCTION analytics.learning_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    user_ids bigint[] := '{}';
-    course_ids bigint[] := '{}';
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        SELECT user_ids || coalesce(array_agg(DISTINCT (to_jsonb(o) ->> 'user_id')::bigint), '{}'),
-               course_ids || coalesce(array_agg(DISTINCT (to_jsonb(o) ->> 'course_id')::bigint), '{}')
-        INTO user_ids, course_ids
-        FROM old_rows AS o;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        SELECT user_ids || coalesce(array_agg(DISTINCT (to_jsonb(n) ->> 'user_id')::bigint), '{}'),
-               course_ids || coalesce(array_agg(DISTINCT (to_jsonb(n) ->> 'course_id')::bigint), '{}')
-        INTO user_ids, course_ids
-        FROM new_rows AS n;
-    END IF;
-    user_ids := array_remove(user_ids, NULL);
-    course_ids := array_remove(course_ids, NULL);
-    IF TG_TABLE_NAME = 'lessons' THEN
-        -- A course's lesson count is part of every enrolled student's progress.
-        user_ids := ARRAY(SELECT e.user_id FROM learning.enrollments AS e
-                          WHERE e.course_id = ANY(course_ids));
-    END IF;
-    PERFORM analytics.refresh_learning(user_ids, course_ids);
-    RETURN NULL;
-END
-$$;
-
--- learning.users: a new or removed student, a changed role or signup time.
-CREATE OR REPLACE FUNCTION analytics.users_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    user_ids bigint[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(id) INTO user_ids FROM new_rows;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(id) INTO user_ids FROM old_rows;
-    ELSE
-        -- Points change all the time; only a role or signup change moves a rollup.
-        SELECT array_agg(n.id) INTO user_ids
-        FROM new_rows AS n
-        JOIN old_rows AS o ON o.id = n.id
-        WHERE o.role IS DISTINCT FROM n.role OR o.created_at IS DISTINCT FROM n.created_at;
-    END IF;
-    IF user_ids IS NULL THEN
-        RETURN NULL;
-    END IF;
-    PERFORM analytics.refresh_learning(user_ids, '{}');
-    IF TG_OP = 'UPDATE' THEN
-        INSERT INTO analytics.rollup_stale (reason)
-        VALUES (format('role or signup time of %s user(s) changed', cardinality(user_ids)));
-    END IF;
     RETURN NULL;
 END
 $$;
@@ -375,7 +322,8 @@ BEGIN
     TRUNCATE analytics.user_day_activity, analytics.course_day_activity,
              analytics.course_learners, analytics.lesson_learners, analytics.user_events_by_hour,
              analytics.user_events_by_weekday, analytics.user_events_by_type,
-             analytics.user_lesson_events_by_level, analytics.user_sessions;
+             analytics.user_lesson_events_by_level, analytics.user_sessions,
+             analytics.course_activity, analytics.lesson_activity, analytics.user_activity;
     INSERT INTO analytics.user_day_activity (user_id, day, events)
     SELECT user_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*)
     FROM analytics.behavior_log GROUP BY 1, 2;
@@ -408,71 +356,22 @@ BEGIN
     INSERT INTO analytics.user_sessions (user_id, session_id, first_at, last_at)
     SELECT user_id, session_id, min(occurred_at), max(occurred_at)
     FROM analytics.behavior_log GROUP BY 1, 2;
+    INSERT INTO analytics.course_activity (course_id, learners, events)
+    SELECT course_id, count(*), sum(events) FROM analytics.course_learners GROUP BY 1;
+    INSERT INTO analytics.lesson_activity (lesson_id, learners_started, learners_completed, events)
+    SELECT lesson_id, count(*) FILTER (WHERE starts > 0), count(*) FILTER (WHERE completes > 0),
+           sum(events)
+    FROM analytics.lesson_learners GROUP BY 1;
+    INSERT INTO analytics.user_activity (user_id, events, sessions, session_minutes)
+    SELECT t.user_id, t.events, s.sessions, s.minutes
+    FROM (SELECT user_id, sum(events) AS events FROM analytics.user_events_by_type GROUP BY 1) AS t
+    JOIN (SELECT user_id, count(*) AS sessions,
+                 sum(extract(epoch FROM last_at - first_at) / 60) AS minutes
+          FROM analytics.user_sessions GROUP BY 1) AS s ON s.user_id = t.user_id;
     UPDATE analytics.student_summary AS s
     SET last_active_at = (SELECT max(b.occurred_at) FROM analytics.behavior_log AS b
                           WHERE b.user_id = s.user_id);
     DELETE FROM analytics.rollup_stale;
-END
-$$;
-
--- Every learning rollup from enrollments, progress, lessons and gamification, in full.
-CREATE OR REPLACE FUNCTION analytics.rebuild_learning_rollups() RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM analytics.lock_rollups();
-    TRUNCATE analytics.course_progress, analytics.student_summary;
-    INSERT INTO analytics.course_progress (course_id, enrollments, started, halfway, completed)
-    SELECT course_id,
-           count(*),
-           count(*) FILTER (WHERE started_lessons > 0),
-           count(*) FILTER (WHERE lessons > 0 AND completed_lessons * 2 >= lessons),
-           count(*) FILTER (WHERE completed)
-    FROM learning.enrollment_progress
-    GROUP BY course_id;
-    INSERT INTO analytics.student_summary
-    SELECT u.id,
-           count(ep.course_id),
-           min(ep.enrolled_at),
-           avg(coalesce(ep.completed_lessons::numeric / NULLIF(ep.lessons, 0), 0))
-               FILTER (WHERE ep.course_id IS NOT NULL),
-           count(*) FILTER (WHERE ep.completed),
-           coalesce(sum(ep.completed_lessons), 0),
-           EXISTS (SELECT FROM gamification.user_achievements AS a WHERE a.user_id = u.id)
-           OR EXISTS (SELECT FROM gamification.streaks AS s
-                      WHERE s.user_id = u.id AND s.longest_days > 0),
-           (SELECT max(b.occurred_at) FROM analytics.behavior_log AS b WHERE b.user_id = u.id)
-    FROM learning.users AS u
-    LEFT JOIN learning.enrollment_progress AS ep ON ep.user_id = u.id
-    WHERE u.role = 'STUDENT'
-    GROUP BY u.id;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION analytics.rebuild_rollups() RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    started timestamptz := clock_timestamp();
-BEGIN
-    PERFORM analytics.rebuild_learning_rollups();
-    PERFORM analytics.rebuild_event_rollups();
-    INSERT INTO analytics.rollup_runs (kind, started_at) VALUES ('full', started);
-END
-$$;
-
--- What the timer runs: rebuild the event rollups only while something is queued.
-CREATE OR REPLACE FUNCTION analytics.catch_up_rollups() RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    started timestamptz := clock_timestamp();
-    queued bigint;
-BEGIN
-    PERFORM analytics.lock_rollups();
-    SELECT count(*) INTO queued FROM analytics.rollup_stale;
-    IF queued > 0 THEN
-        PERFORM analytics.rebuild_event_rollups();
-        INSERT INTO analytics.rollup_runs (kind, started_at) VALUES ('catch-up', started);
-    END IF;
-    RETURN queued;
 END
 $$;
 
@@ -484,34 +383,3 @@ CREATE OR REPLACE TRIGGER behavior_log_rewritten
     AFTER UPDATE OR DELETE OR TRUNCATE ON analytics.behavior_log
     FOR EACH STATEMENT EXECUTE FUNCTION analytics.events_rewritten();
 
-CREATE OR REPLACE TRIGGER users_inserted AFTER INSERT ON learning.users
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics.users_changed();
-CREATE OR REPLACE TRIGGER users_updated AFTER UPDATE ON learning.users
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION analytics.users_changed();
-CREATE OR REPLACE TRIGGER users_deleted AFTER DELETE ON learning.users
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION analytics.users_changed();
-
-DO $$
-DECLARE
-    source text;
-BEGIN
-    FOREACH source IN ARRAY ARRAY['learning.enrollments', 'learning.user_progress',
-                                  'learning.lessons', 'gamification.user_achievements',
-                                  'gamification.streaks'] LOOP
-        EXECUTE format('CREATE OR REPLACE TRIGGER rollups_on_insert AFTER INSERT ON %s '
-                       'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
-                       'EXECUTE FUNCTION analytics.learning_changed()', source);
-        EXECUTE format('CREATE OR REPLACE TRIGGER rollups_on_update AFTER UPDATE ON %s '
-                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION analytics.learning_changed()', source);
-        EXECUTE format('CREATE OR REPLACE TRIGGER rollups_on_delete AFTER DELETE ON %s '
-                       'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
-                       'EXECUTE FUNCTION analytics.learning_changed()', source);
-    END LOOP;
-END
-$$;
-
--- The rollups start complete on an existing database (about 40 s for 12M events).
-SET LOCAL statement_timeout = '30min';
-SELECT analytics.rebuild_rollups();

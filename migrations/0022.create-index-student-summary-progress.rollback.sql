@@ -1,4 +1,4 @@
--- Rollback of 0020: drops student_summary_low_progress_idx without blocking writes.
+-- Rollback of 0022: drops student_summary_low_progress_idx without blocking writes.
 
 SET lock_timeout = '1min';
 -- No statement timeout: a CONCURRENTLY build cut short leaves an INVALID index behind.
