@@ -1,6 +1,6 @@
 -- Rollback of 0016: drops the rollup tables.
--- squawk-ignore-file ban-drop-table
--- Why: a rollback exists to drop exactly the tables its migration created.
+-- squawk-ignore-file ban-drop-table, ban-drop-function
+-- Why: a rollback exists to drop exactly the tables and functions its migration created.
 
 SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
 SET LOCAL statement_timeout = '1min';
@@ -19,11 +19,11 @@ DROP TABLE IF EXISTS analytics.lesson_learners;
 DROP TABLE IF EXISTS analytics.course_day_activity;
 DROP TABLE IF EXISTS analytics.course_learners;
 DROP TABLE IF EXISTS analytics.user_sessions;
-DROP TABLE IF EXISTS analytics.user_lesson_events_by_level;
-DROP TABLE IF EXISTS analytics.user_events_by_type;
-DROP TABLE IF EXISTS analytics.user_events_by_weekday;
-DROP TABLE IF EXISTS analytics.user_events_by_hour;
 DROP TABLE IF EXISTS analytics.cohort_week_activity;
 DROP TABLE IF EXISTS analytics.active_students_by_month;
 DROP TABLE IF EXISTS analytics.active_students_by_day;
 DROP TABLE IF EXISTS analytics.user_day_activity;
+DROP FUNCTION IF EXISTS analytics.add_counts(bigint[], bigint[]);
+DROP FUNCTION IF EXISTS analytics.histogram(integer[], integer);
+DROP FUNCTION IF EXISTS analytics.levels();
+DROP FUNCTION IF EXISTS analytics.event_types();

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS analytics.user_day_activity (
     day date NOT NULL,
     events bigint NOT NULL,
     CONSTRAINT user_day_activity_pkey PRIMARY KEY (user_id, day)
-);
+) WITH (fillfactor = 80);
 
 -- Distinct active students per UTC day, and over the 30 days ending that day.
 CREATE TABLE IF NOT EXISTS analytics.active_students_by_day (
@@ -35,34 +35,34 @@ CREATE TABLE IF NOT EXISTS analytics.cohort_week_activity (
     CONSTRAINT cohort_week_activity_pkey PRIMARY KEY (cohort_week, week_number)
 );
 
--- One user's rhythm: events by UTC hour, ISO weekday, type, and lesson events by level.
-CREATE TABLE IF NOT EXISTS analytics.user_events_by_hour (
-    user_id bigint NOT NULL,
-    hour bigint NOT NULL,
-    events bigint NOT NULL,
-    CONSTRAINT user_events_by_hour_pkey PRIMARY KEY (user_id, hour)
+-- The slots of the per-user counters: event types in the order of the behavior_log CHECK,
+-- levels easiest first. Changing either order needs a migration that rebuilds the rollups.
+CREATE OR REPLACE FUNCTION analytics.event_types() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY['LOGIN', 'LOGOUT', 'COURSE_VIEW', 'COURSE_ENROLL', 'LESSON_START',
+             'LESSON_COMPLETE', 'QUIZ_SUBMIT', 'VIDEO_PLAY', 'VIDEO_PAUSE',
+             'ACHIEVEMENT_EARNED', 'POINTS_EARNED'];
+
+CREATE OR REPLACE FUNCTION analytics.levels() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY['BEGINNER', 'INTERMEDIATE', 'ADVANCED'];
+
+-- How often each slot 1..slots occurs in positions: a counter array.
+CREATE OR REPLACE FUNCTION analytics.histogram(positions integer[], slots integer)
+RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY(
+    SELECT count(u.slot)
+    FROM generate_series(1, slots) AS g (slot)
+    LEFT JOIN unnest(positions) AS u (slot) ON u.slot = g.slot
+    GROUP BY g.slot
+    ORDER BY g.slot
 );
 
-CREATE TABLE IF NOT EXISTS analytics.user_events_by_weekday (
-    user_id bigint NOT NULL,
-    isodow bigint NOT NULL,
-    events bigint NOT NULL,
-    CONSTRAINT user_events_by_weekday_pkey PRIMARY KEY (user_id, isodow)
-);
-
-CREATE TABLE IF NOT EXISTS analytics.user_events_by_type (
-    user_id bigint NOT NULL,
-    event_type text NOT NULL,
-    events bigint NOT NULL,
-    CONSTRAINT user_events_by_type_pkey PRIMARY KEY (user_id, event_type)
-);
-
-CREATE TABLE IF NOT EXISTS analytics.user_lesson_events_by_level (
-    user_id bigint NOT NULL,
-    level text NOT NULL,
-    events bigint NOT NULL,
-    CONSTRAINT user_lesson_events_by_level_pkey PRIMARY KEY (user_id, level)
-);
+-- Two counter arrays added slot by slot.
+CREATE OR REPLACE FUNCTION analytics.add_counts(a bigint[], b bigint[]) RETURNS bigint[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY(SELECT x + y FROM unnest(a, b) WITH ORDINALITY AS t (x, y, i) ORDER BY i);
 
 -- Sessions per user: first and last event.
 CREATE TABLE IF NOT EXISTS analytics.user_sessions (
@@ -71,23 +71,23 @@ CREATE TABLE IF NOT EXISTS analytics.user_sessions (
     first_at timestamptz NOT NULL,
     last_at timestamptz NOT NULL,
     CONSTRAINT user_sessions_pkey PRIMARY KEY (user_id, session_id)
-);
+) WITH (fillfactor = 80);
 
 -- Per course: each learner's events and last activity, and events per UTC day.
 CREATE TABLE IF NOT EXISTS analytics.course_learners (
     course_id bigint NOT NULL,
     user_id bigint NOT NULL,
     events bigint NOT NULL,
-    last_active_at timestamptz NOT NULL,
+    last_active_day date NOT NULL,  -- the windows are whole UTC days
     CONSTRAINT course_learners_pkey PRIMARY KEY (course_id, user_id)
-);
+) WITH (fillfactor = 80);
 
 CREATE TABLE IF NOT EXISTS analytics.course_day_activity (
     course_id bigint NOT NULL,
     day date NOT NULL,
     events bigint NOT NULL,
     CONSTRAINT course_day_activity_pkey PRIMARY KEY (course_id, day)
-);
+) WITH (fillfactor = 80);
 
 -- Per lesson and learner: LESSON_START and LESSON_COMPLETE events, and all events.
 CREATE TABLE IF NOT EXISTS analytics.lesson_learners (
@@ -97,7 +97,7 @@ CREATE TABLE IF NOT EXISTS analytics.lesson_learners (
     completes bigint NOT NULL,
     events bigint NOT NULL,
     CONSTRAINT lesson_learners_pkey PRIMARY KEY (lesson_id, user_id)
-);
+) WITH (fillfactor = 80);
 
 -- Per course and per lesson: distinct learners and events, for course_engagement_metrics.
 CREATE TABLE IF NOT EXISTS analytics.course_activity (
@@ -113,13 +113,19 @@ CREATE TABLE IF NOT EXISTS analytics.lesson_activity (
     events bigint NOT NULL
 );
 
--- Per user: events, sessions, and the sum over sessions of their length in minutes.
+-- Per user: events, counted by UTC hour, ISO weekday, type (analytics.event_types()) and,
+-- for lesson events, by course level (analytics.levels()); sessions, and the sum over
+-- sessions of their length in minutes. One row, so an event updates one row per user.
 CREATE TABLE IF NOT EXISTS analytics.user_activity (
     user_id bigint PRIMARY KEY,
     events bigint NOT NULL,
+    events_by_hour bigint[] NOT NULL,
+    events_by_weekday bigint[] NOT NULL,
+    events_by_type bigint[] NOT NULL,
+    lesson_events_by_level bigint[] NOT NULL,
     sessions bigint NOT NULL,
     session_minutes numeric NOT NULL
-);
+) WITH (fillfactor = 80);
 
 -- Per enrollment, from its course's lessons and its progress rows.
 CREATE TABLE IF NOT EXISTS analytics.enrollment_summary (
@@ -168,7 +174,7 @@ CREATE TABLE IF NOT EXISTS analytics.student_summary (
     completed_lessons bigint NOT NULL,
     gamified boolean NOT NULL,
     last_active_at timestamptz
-);
+) WITH (fillfactor = 80);
 
 -- Writes the triggers cannot fold in incrementally (deleted or rewritten events, a changed
 -- role): `vedb refresh` rebuilds the event rollups while this queue is not empty.

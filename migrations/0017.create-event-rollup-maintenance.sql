@@ -108,7 +108,8 @@ BEGIN
         ON CONFLICT (course_id, day) DO UPDATE SET events = t.events + EXCLUDED.events
     ),
     course_batch AS (
-        SELECT course_id, user_id, count(*) AS events, max(occurred_at) AS last_at
+        SELECT course_id, user_id, count(*) AS events,
+               max((occurred_at AT TIME ZONE 'UTC')::date) AS last_day
         FROM new_events
         WHERE course_id IS NOT NULL
         GROUP BY 1, 2
@@ -119,11 +120,11 @@ BEGIN
         JOIN course_batch AS b ON b.course_id = c.course_id AND b.user_id = c.user_id
     ),
     up_course_learners AS (
-        INSERT INTO analytics.course_learners AS t (course_id, user_id, events, last_active_at)
-        SELECT course_id, user_id, events, last_at FROM course_batch ORDER BY 1, 2
+        INSERT INTO analytics.course_learners AS t (course_id, user_id, events, last_active_day)
+        SELECT course_id, user_id, events, last_day FROM course_batch ORDER BY 1, 2
         ON CONFLICT (course_id, user_id) DO UPDATE
         SET events = t.events + EXCLUDED.events,
-            last_active_at = greatest(t.last_active_at, EXCLUDED.last_active_at)
+            last_active_day = greatest(t.last_active_day, EXCLUDED.last_active_day)
     ),
     up_course_activity AS (
         INSERT INTO analytics.course_activity AS t (course_id, learners, events)
@@ -174,41 +175,6 @@ BEGIN
             learners_completed = t.learners_completed + EXCLUDED.learners_completed,
             events = t.events + EXCLUDED.events
     ),
-    up_hours AS (
-        INSERT INTO analytics.user_events_by_hour AS t (user_id, hour, events)
-        SELECT user_id, extract(hour FROM occurred_at AT TIME ZONE 'UTC'), count(*)
-        FROM new_events
-        GROUP BY 1, 2
-        ORDER BY 1, 2
-        ON CONFLICT (user_id, hour) DO UPDATE SET events = t.events + EXCLUDED.events
-    ),
-    up_weekdays AS (
-        INSERT INTO analytics.user_events_by_weekday AS t (user_id, isodow, events)
-        SELECT user_id, extract(isodow FROM occurred_at AT TIME ZONE 'UTC'), count(*)
-        FROM new_events
-        GROUP BY 1, 2
-        ORDER BY 1, 2
-        ON CONFLICT (user_id, isodow) DO UPDATE SET events = t.events + EXCLUDED.events
-    ),
-    up_types AS (
-        INSERT INTO analytics.user_events_by_type AS t (user_id, event_type, events)
-        SELECT user_id, event_type, count(*)
-        FROM new_events
-        GROUP BY 1, 2
-        ORDER BY 1, 2
-        ON CONFLICT (user_id, event_type) DO UPDATE SET events = t.events + EXCLUDED.events
-    ),
-    up_levels AS (
-        INSERT INTO analytics.user_lesson_events_by_level AS t (user_id, level, events)
-        SELECT e.user_id, c.level, count(*)
-        FROM new_events AS e
-        JOIN learning.courses AS c ON c.id = e.course_id
-        WHERE e.event_type IN ('LESSON_START', 'LESSON_COMPLETE', 'QUIZ_SUBMIT', 'VIDEO_PLAY',
-                               'VIDEO_PAUSE')
-        GROUP BY 1, 2
-        ORDER BY 1, 2
-        ON CONFLICT (user_id, level) DO UPDATE SET events = t.events + EXCLUDED.events
-    ),
     session_batch AS (
         SELECT user_id, session_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
         FROM new_events
@@ -236,14 +202,44 @@ BEGIN
         LEFT JOIN session_known AS k ON k.user_id = b.user_id AND k.session_id = b.session_id
         GROUP BY b.user_id
     ),
+    user_batch AS (
+        SELECT e.user_id,
+               count(*) AS events,
+               analytics.histogram(
+                   array_agg(extract(hour FROM e.occurred_at AT TIME ZONE 'UTC')::int + 1), 24
+               ) AS by_hour,
+               analytics.histogram(
+                   array_agg(extract(isodow FROM e.occurred_at AT TIME ZONE 'UTC')::int), 7
+               ) AS by_weekday,
+               analytics.histogram(
+                   array_agg(array_position(analytics.event_types(), e.event_type)), 11
+               ) AS by_type,
+               analytics.histogram(
+                   coalesce(array_agg(array_position(analytics.levels(), c.level)) FILTER (
+                       WHERE e.event_type IN ('LESSON_START', 'LESSON_COMPLETE', 'QUIZ_SUBMIT',
+                                              'VIDEO_PLAY', 'VIDEO_PAUSE')
+                   ), '{}'), 3
+               ) AS by_level
+        FROM new_events AS e
+        LEFT JOIN learning.courses AS c ON c.id = e.course_id
+        GROUP BY e.user_id
+    ),
     up_user_activity AS (
-        INSERT INTO analytics.user_activity AS t (user_id, events, sessions, session_minutes)
-        SELECT u.user_id, u.events, d.sessions, d.minutes
-        FROM (SELECT user_id, count(*) AS events FROM new_events GROUP BY user_id) AS u
+        INSERT INTO analytics.user_activity AS t
+            (user_id, events, events_by_hour, events_by_weekday, events_by_type,
+             lesson_events_by_level, sessions, session_minutes)
+        SELECT u.user_id, u.events, u.by_hour, u.by_weekday, u.by_type, u.by_level,
+               d.sessions, d.minutes
+        FROM user_batch AS u
         JOIN session_deltas AS d ON d.user_id = u.user_id
         ORDER BY u.user_id
         ON CONFLICT (user_id) DO UPDATE
         SET events = t.events + EXCLUDED.events,
+            events_by_hour = analytics.add_counts(t.events_by_hour, EXCLUDED.events_by_hour),
+            events_by_weekday = analytics.add_counts(t.events_by_weekday, EXCLUDED.events_by_weekday),
+            events_by_type = analytics.add_counts(t.events_by_type, EXCLUDED.events_by_type),
+            lesson_events_by_level = analytics.add_counts(t.lesson_events_by_level,
+                                                          EXCLUDED.lesson_events_by_level),
             sessions = t.sessions + EXCLUDED.sessions,
             session_minutes = t.session_minutes + EXCLUDED.session_minutes
     )
@@ -320,9 +316,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM analytics.lock_rollups();
     TRUNCATE analytics.user_day_activity, analytics.course_day_activity,
-             analytics.course_learners, analytics.lesson_learners, analytics.user_events_by_hour,
-             analytics.user_events_by_weekday, analytics.user_events_by_type,
-             analytics.user_lesson_events_by_level, analytics.user_sessions,
+             analytics.course_learners, analytics.lesson_learners, analytics.user_sessions,
              analytics.course_activity, analytics.lesson_activity, analytics.user_activity;
     INSERT INTO analytics.user_day_activity (user_id, day, events)
     SELECT user_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*)
@@ -331,28 +325,13 @@ BEGIN
     INSERT INTO analytics.course_day_activity (course_id, day, events)
     SELECT course_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*)
     FROM analytics.behavior_log WHERE course_id IS NOT NULL GROUP BY 1, 2;
-    INSERT INTO analytics.course_learners (course_id, user_id, events, last_active_at)
-    SELECT course_id, user_id, count(*), max(occurred_at)
+    INSERT INTO analytics.course_learners (course_id, user_id, events, last_active_day)
+    SELECT course_id, user_id, count(*), max((occurred_at AT TIME ZONE 'UTC')::date)
     FROM analytics.behavior_log WHERE course_id IS NOT NULL GROUP BY 1, 2;
     INSERT INTO analytics.lesson_learners (lesson_id, user_id, starts, completes, events)
     SELECT lesson_id, user_id, count(*) FILTER (WHERE event_type = 'LESSON_START'),
            count(*) FILTER (WHERE event_type = 'LESSON_COMPLETE'), count(*)
     FROM analytics.behavior_log WHERE lesson_id IS NOT NULL GROUP BY 1, 2;
-    INSERT INTO analytics.user_events_by_hour (user_id, hour, events)
-    SELECT user_id, extract(hour FROM occurred_at AT TIME ZONE 'UTC'), count(*)
-    FROM analytics.behavior_log GROUP BY 1, 2;
-    INSERT INTO analytics.user_events_by_weekday (user_id, isodow, events)
-    SELECT user_id, extract(isodow FROM occurred_at AT TIME ZONE 'UTC'), count(*)
-    FROM analytics.behavior_log GROUP BY 1, 2;
-    INSERT INTO analytics.user_events_by_type (user_id, event_type, events)
-    SELECT user_id, event_type, count(*) FROM analytics.behavior_log GROUP BY 1, 2;
-    INSERT INTO analytics.user_lesson_events_by_level (user_id, level, events)
-    SELECT e.user_id, c.level, count(*)
-    FROM analytics.behavior_log AS e
-    JOIN learning.courses AS c ON c.id = e.course_id
-    WHERE e.event_type IN ('LESSON_START', 'LESSON_COMPLETE', 'QUIZ_SUBMIT', 'VIDEO_PLAY',
-                           'VIDEO_PAUSE')
-    GROUP BY 1, 2;
     INSERT INTO analytics.user_sessions (user_id, session_id, first_at, last_at)
     SELECT user_id, session_id, min(occurred_at), max(occurred_at)
     FROM analytics.behavior_log GROUP BY 1, 2;
@@ -362,12 +341,39 @@ BEGIN
     SELECT lesson_id, count(*) FILTER (WHERE starts > 0), count(*) FILTER (WHERE completes > 0),
            sum(events)
     FROM analytics.lesson_learners GROUP BY 1;
-    INSERT INTO analytics.user_activity (user_id, events, sessions, session_minutes)
-    SELECT t.user_id, t.events, s.sessions, s.minutes
-    FROM (SELECT user_id, sum(events) AS events FROM analytics.user_events_by_type GROUP BY 1) AS t
-    JOIN (SELECT user_id, count(*) AS sessions,
-                 sum(extract(epoch FROM last_at - first_at) / 60) AS minutes
-          FROM analytics.user_sessions GROUP BY 1) AS s ON s.user_id = t.user_id;
+    INSERT INTO analytics.user_activity
+        (user_id, events, events_by_hour, events_by_weekday, events_by_type,
+         lesson_events_by_level, sessions, session_minutes)
+    SELECT u.user_id, u.events, u.by_hour, u.by_weekday, u.by_type, u.by_level, s.sessions,
+           s.minutes
+    FROM (
+        SELECT e.user_id,
+               count(*) AS events,
+               analytics.histogram(
+                   array_agg(extract(hour FROM e.occurred_at AT TIME ZONE 'UTC')::int + 1), 24
+               ) AS by_hour,
+               analytics.histogram(
+                   array_agg(extract(isodow FROM e.occurred_at AT TIME ZONE 'UTC')::int), 7
+               ) AS by_weekday,
+               analytics.histogram(
+                   array_agg(array_position(analytics.event_types(), e.event_type)), 11
+               ) AS by_type,
+               analytics.histogram(
+                   coalesce(array_agg(array_position(analytics.levels(), c.level)) FILTER (
+                       WHERE e.event_type IN ('LESSON_START', 'LESSON_COMPLETE', 'QUIZ_SUBMIT',
+                                              'VIDEO_PLAY', 'VIDEO_PAUSE')
+                   ), '{}'), 3
+               ) AS by_level
+        FROM analytics.behavior_log AS e
+        LEFT JOIN learning.courses AS c ON c.id = e.course_id
+        GROUP BY e.user_id
+    ) AS u
+    JOIN (
+        SELECT user_id, count(*) AS sessions,
+               sum(extract(epoch FROM last_at - first_at) / 60) AS minutes
+        FROM analytics.user_sessions
+        GROUP BY 1
+    ) AS s ON s.user_id = u.user_id;
     UPDATE analytics.student_summary AS s
     SET last_active_at = (SELECT max(b.occurred_at) FROM analytics.behavior_log AS b
                           WHERE b.user_id = s.user_id);

@@ -8,4 +8,4 @@ SET lock_timeout = '1min';
 SET statement_timeout = 0;
 
 CREATE INDEX CONCURRENTLY IF NOT EXISTS course_learners_recent_idx
-    ON analytics.course_learners (course_id, last_active_at);
+    ON analytics.course_learners (course_id, last_active_day);

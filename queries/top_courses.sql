@@ -34,7 +34,7 @@ ranked AS (
 SELECT r.rank, r.course_id, r.title, r.level, r.enrollments, r.completions,
        (SELECT count(*) FROM analytics.course_learners AS cl
         WHERE cl.course_id = r.course_id
-          AND cl.last_active_at >= b.first_day::timestamp AT TIME ZONE 'UTC') AS active_learners_30d,
+          AND cl.last_active_day >= b.first_day) AS active_learners_30d,
        r.events_30d
 FROM ranked AS r
 CROSS JOIN bounds AS b

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -20,6 +18,7 @@ from vedb.api.events import INSERT
 from vedb.settings import Settings
 
 Connection = psycopg.Connection[Any]
+DISABLE = "ALTER TABLE analytics.behavior_log DISABLE TRIGGER behavior_log_fold_events"
 
 
 @dataclass(frozen=True)
@@ -84,57 +83,64 @@ def query_table(timings: list[Timing]) -> Table:
     return table
 
 
-def _events(conn: Connection, count: int, day: datetime) -> list[list[Any]]:
-    users = [r[0] for r in conn.execute(
-        "SELECT id FROM learning.users WHERE role = 'STUDENT' ORDER BY id")]  # fmt: skip
-    columns: list[list[Any]] = [[] for _ in range(8)]
-    session = uuid.uuid4()
-    for i in range(count):
-        values = (uuid.uuid4(), users[(i * 7919) % len(users)], session, "LOGIN", None, None,
-                  day + timedelta(seconds=i % 86_000), "{}")  # fmt: skip
-        for column, value in zip(columns, values, strict=True):
-            column.append(value)
-    return columns
+def replay_day(conn: Connection) -> list[list[Any]]:
+    """The log's last full day, moved to the day after it: a realistic day of new events
+    (the same users, sessions, courses and rhythm), in time order, as ingest's columns."""
+    rows = conn.execute(
+        """
+        WITH last_day AS (
+            SELECT max(day) - 1 AS day FROM analytics.active_students_by_day
+            WHERE active_students > 0
+        )
+        SELECT gen_random_uuid(), e.user_id, md5(e.session_id::text || 'replay')::uuid,
+               e.event_type, e.course_id, e.lesson_id, e.occurred_at + interval '2 days',
+               e.payload::text
+        FROM analytics.behavior_log AS e, last_day AS d
+        WHERE e.occurred_at >= d.day::timestamp AT TIME ZONE 'UTC'
+          AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+        ORDER BY e.occurred_at
+        """
+    ).fetchall()
+    return [list(column) for column in zip(*rows, strict=True)]
 
 
-def ingest_rate(conn: Connection, *, rollups: bool, batches: int, size: int) -> float:
-    """Rows/s of the API's INSERT in batches, each committed; rolled back at the end."""
-    columns = _events(conn, batches * size, datetime.now(UTC) - timedelta(hours=1))
+def ingest_rate(conn: Connection, columns: list[list[Any]], *, rollups: bool, size: int) -> float:
+    """Rows/s of ingest's INSERT, one batch of ``size`` after another; rolled back at the end."""
+    rows = len(columns[0])
     with conn.transaction(force_rollback=True):
         if not rollups:
-            conn.execute(
-                "ALTER TABLE analytics.behavior_log DISABLE TRIGGER behavior_log_fold_events"
-            )
+            conn.execute(DISABLE)
         started = time.perf_counter()
-        for b in range(batches):
+        for low in range(0, rows, size):
             with conn.transaction():  # a savepoint per batch, as each request is a transaction
-                conn.execute(INSERT, [c[b * size : (b + 1) * size] for c in columns]).fetchall()
+                conn.execute(INSERT, [c[low : low + size] for c in columns]).fetchall()
         seconds = time.perf_counter() - started
-    return batches * size / seconds
+    return rows / seconds
 
 
-def one_day_fold(conn: Connection, events: int) -> float:
-    """Seconds to fold one day of ``events`` new events into the rollups, in one statement."""
-    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    columns = _events(conn, events, day)
-    with conn.transaction(force_rollback=True):
-        started = time.perf_counter()
-        conn.execute(INSERT, columns).fetchall()
-        with_rollups = time.perf_counter() - started
-    with conn.transaction(force_rollback=True):
-        conn.execute("ALTER TABLE analytics.behavior_log DISABLE TRIGGER behavior_log_fold_events")
-        started = time.perf_counter()
-        conn.execute(INSERT, columns).fetchall()
-        without = time.perf_counter() - started
-    return with_rollups - without
+def one_day_fold(conn: Connection, columns: list[list[Any]]) -> float:
+    """Seconds the rollup trigger adds to inserting a whole day of events in one statement."""
+    elapsed = []
+    for rollups in (True, False):
+        with conn.transaction(force_rollback=True):
+            if not rollups:
+                conn.execute(DISABLE)
+            started = time.perf_counter()
+            conn.execute(INSERT, columns).fetchall()
+            elapsed.append(time.perf_counter() - started)
+    return elapsed[0] - elapsed[1]
 
 
-def ingest_table(with_rollups: float, without: float, fold_s: float, events: int) -> Table:
+def ingest_table(
+    with_rollups: float, without: float, fold_s: float, events: int, size: int
+) -> Table:
     table = Table(title="Keeping the rollups current")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    table.add_row("ingest rows/s without rollups", f"{without:,.0f}")
-    table.add_row("ingest rows/s with rollup triggers", f"{with_rollups:,.0f}")
+    table.add_row(f"ingest rows/s, batches of {size}, without rollups", f"{without:,.0f}")
+    table.add_row(
+        f"ingest rows/s, batches of {size}, with the rollup trigger", f"{with_rollups:,.0f}"
+    )
     table.add_row("with / without", f"{with_rollups / without:.0%}")
-    table.add_row(f"fold one day of {events:,} new events", f"{fold_s:.2f} s")
+    table.add_row(f"rollup catch-up on one day of {events:,} new events", f"{fold_s:.2f} s")
     return table

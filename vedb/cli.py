@@ -222,7 +222,7 @@ def bench_seed_command(
 @bench_app.command("queries")
 def bench_queries_command(
     runs: Annotated[int, typer.Option(min=3, help="Timed runs per query and variant.")] = 9,
-    day_events: Annotated[int, typer.Option(min=1000, help="Events in the one-day fold.")] = 30_000,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Events per ingest batch.")] = 100,
 ) -> None:
     """Each query uncached, raw reference vs rollup, then the cost of keeping rollups current."""
     from vedb import bench_queries as bq  # noqa: PLC0415
@@ -236,12 +236,34 @@ def bench_queries_command(
 
             out.print(bq.query_table(bq.time_queries(conn, runs, say)))
             err.print("  timing ingest")
-            without = bq.ingest_rate(conn, rollups=False, batches=100, size=100)
-            with_rollups = bq.ingest_rate(conn, rollups=True, batches=100, size=100)
-            fold = bq.one_day_fold(conn, day_events)
-            out.print(bq.ingest_table(with_rollups, without, fold, day_events))
+            day = bq.replay_day(conn)
+            without = bq.ingest_rate(conn, day, rollups=False, size=batch)
+            with_rollups = bq.ingest_rate(conn, day, rollups=True, size=batch)
+            fold = bq.one_day_fold(conn, day)
+            out.print(bq.ingest_table(with_rollups, without, fold, len(day[0]), batch))
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+
+
+@bench_app.command("api")
+def bench_api_command(
+    connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 16,
+    seconds: Annotated[int, typer.Option(min=1, max=600, help="Length of each wrk run.")] = 10,
+) -> None:
+    """Cached analytics requests/s against a bare Starlette route serving the same bytes."""
+    from vedb.bench_api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
+
+    settings = Settings()
+    stack = detached.running_stack(settings)
+    url = settings.database_url or (detached.app_database_url(stack) if stack else None)
+    redis_url = settings.redis_url or (stack.redis.url if stack else None)
+    if url is None or redis_url is None:
+        raise fail("no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
+                   "VEDB_REDIS_URL")  # fmt: skip
+    try:
+        out.print(bench_api(url, redis_url, connections, seconds, err))
+    except (BenchError, StackError) as exc:
+        raise fail(str(exc)) from exc
 
 
 @app.command("query")
@@ -385,6 +407,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (latency per route is in /metrics).")
+    ] = False,
 ) -> None:
     """Serve the analytics API on uvicorn (VEDB_DATABASE_URL, or the running stack)."""
     settings = Settings()
@@ -393,7 +418,7 @@ def serve(
     if not settings.redis_url and (stack := detached.running_stack(settings)) is not None:
         os.environ["VEDB_REDIS_URL"] = stack.redis.url
     uvicorn.run("vedb.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info")  # fmt: skip
+                log_level="info", access_log=access_log)  # fmt: skip
 
 
 @app.command()

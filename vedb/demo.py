@@ -7,13 +7,11 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 
 from vedb import migrations
@@ -21,6 +19,7 @@ from vedb.seed_command import seed_database
 from vedb.settings import REPO_ROOT, Settings
 from vedb.stack import StackError, detached
 from vedb.stack.servers import free_port
+from vedb.wait import wait_healthy
 
 LOCUSTFILE = REPO_ROOT / "locustfiles" / "analytics.py"
 BIN = Path(sys.executable).parent
@@ -43,18 +42,9 @@ def api_server(
                                    stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise StackError(f"the API exited (code {process.returncode}); see {log}")
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise StackError(f"the API did not become healthy within 60 s; see {log}")
+        problem = wait_healthy(f"{base}/api/health", 60, process=process)
+        if problem is not None:
+            raise StackError(f"the API did not become healthy within 60 s ({problem}); see {log}")
         console.print(f"API up at {base} (log: {log})")
         yield base
     finally:
