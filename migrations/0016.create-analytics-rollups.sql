@@ -47,22 +47,32 @@ CREATE OR REPLACE FUNCTION analytics.levels() RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ARRAY['BEGINNER', 'INTERMEDIATE', 'ADVANCED'];
 
--- How often each slot 1..slots occurs in positions: a counter array.
+-- How often each slot 1..slots occurs in positions: a counter array. PL/pgSQL, because its
+-- in-place array updates make this one pass (the SQL versions join a series per call).
 CREATE OR REPLACE FUNCTION analytics.histogram(positions integer[], slots integer)
 RETURNS bigint[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ARRAY(
-    SELECT count(u.slot)
-    FROM generate_series(1, slots) AS g (slot)
-    LEFT JOIN unnest(positions) AS u (slot) ON u.slot = g.slot
-    GROUP BY g.slot
-    ORDER BY g.slot
-);
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    counts bigint[] := array_fill(0::bigint, ARRAY[slots]);
+    slot integer;
+BEGIN
+    FOREACH slot IN ARRAY positions LOOP
+        counts[slot] := counts[slot] + 1;
+    END LOOP;
+    RETURN counts;
+END
+$$;
 
--- Two counter arrays added slot by slot.
+-- Two counter arrays of the same length, added slot by slot.
 CREATE OR REPLACE FUNCTION analytics.add_counts(a bigint[], b bigint[]) RETURNS bigint[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ARRAY(SELECT x + y FROM unnest(a, b) WITH ORDINALITY AS t (x, y, i) ORDER BY i);
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    FOR i IN 1 .. cardinality(a) LOOP
+        a[i] := a[i] + b[i];
+    END LOOP;
+    RETURN a;
+END
+$$;
 
 -- Sessions per user: first and last event.
 CREATE TABLE IF NOT EXISTS analytics.user_sessions (

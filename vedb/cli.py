@@ -329,7 +329,10 @@ def demo(
     ctx: typer.Context,
     profile: Annotated[str, typer.Option(help="Seed profile: demo, load or scale.")] = "demo",
     seconds: Annotated[int, typer.Option(min=5, help="Length of the headless locust run.")] = 60,
-    users: Annotated[int, typer.Option(min=1, help="Concurrent locust users.")] = 10,
+    users: Annotated[
+        int | None,
+        typer.Option(min=1, help="Concurrent locust users (demo 10, load 20, scale 50)."),
+    ] = None,
     ui: Annotated[
         bool, typer.Option(help="Open locust's web UI and keep the stack running.")
     ] = False,
@@ -337,11 +340,11 @@ def demo(
     """The main job: stack, migrations, seed, API, locust; exit 0 only if every target is met.
 
     Options after `--` go to locust, e.g. `vedb demo -- --p95-ms 200`."""
-    from vedb.demo import run_demo  # noqa: PLC0415 -- ops extra (numpy, locust)
+    from vedb.demo import USERS, run_demo  # noqa: PLC0415 -- ops extra (numpy, locust)
     from vedb.seeding import SeedRefused  # noqa: PLC0415
 
     try:
-        code = run_demo(profile, seconds, users, ui, list(ctx.args), err)
+        code = run_demo(profile, seconds, users or USERS.get(profile, 10), ui, list(ctx.args), err)
     except (StackError, SeedRefused, ValueError) as exc:
         raise fail(str(exc)) from exc
     raise typer.Exit(code)

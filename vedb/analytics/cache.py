@@ -112,20 +112,39 @@ class QueryCache:
         self._down_until = 0.0
         self._logged_down = False
 
+    async def lookup(self, query: Query, params: dict[str, int | None]) -> Cached | None:
+        """The stored answer, or None (a miss, or Redis unavailable): never computes."""
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            _, stored = await self._find(query, params)
+        except RedisError as exc:
+            self._went_down(exc)
+            return None
+        if stored is None:
+            return None
+        self._recovered()
+        self.stats.count("HIT")
+        return Cached(*unpack(stored), "HIT")
+
+    async def _find(self, query: Query, params: dict[str, int | None]) -> tuple[str, bytes | None]:
+        counters = [GENERATION, *(f"{GENERATION}:{table}" for table in query.reads)]
+        base = f"vedb:q:{query.name}:v{query.version}:{params_digest(params)}"
+        key, stored = await self._lookup(keys=counters, args=[base])
+        return _text(key), stored
+
     async def get_or_compute(
         self, query: Query, params: dict[str, int | None], compute: Callable[[], Awaitable[bytes]]
     ) -> Cached:
         if time.monotonic() < self._down_until:
             return await self._bypass(compute)
-        counters = [GENERATION, *(f"{GENERATION}:{table}" for table in query.reads)]
-        base = f"vedb:q:{query.name}:v{query.version}:{params_digest(params)}"
         try:
-            key, stored = await self._lookup(keys=counters, args=[base])
+            key, stored = await self._find(query, params)
             if stored is not None:
                 self._recovered()
                 self.stats.count("HIT")
                 return Cached(*unpack(stored), "HIT")
-            body, computed_at = await self._compute_once(_text(key), query.cache_ttl, compute)
+            body, computed_at = await self._compute_once(key, query.cache_ttl, compute)
         except RedisError as exc:
             self._went_down(exc)
             return await self._bypass(compute)

@@ -21,6 +21,7 @@ from vedb.analytics.rows import ROW_MODELS
 from vedb.analytics.runner import Analytics
 from vedb.api.auth import ANALYTICS, READ, require
 
+PREFIX = "/api/analytics/"
 # Student-level answers: only tokens with the analytics scope may read them.
 STUDENT_LEVEL = {"student_behavior_pattern", "at_risk_students"}
 
@@ -75,7 +76,7 @@ def _endpoint(query: CatalogQuery) -> Any:
 
 
 def analytics_router(catalog: dict[str, CatalogQuery]) -> APIRouter:
-    router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+    router = APIRouter(prefix=PREFIX.rstrip("/"), tags=["analytics"])
     for name, query in sorted(catalog.items()):
         scope = ANALYTICS if name in STUDENT_LEVEL else READ
         router.add_api_route(

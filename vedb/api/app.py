@@ -25,6 +25,7 @@ from vedb.analytics.runner import Analytics
 from vedb.api.analytics_routes import analytics_router
 from vedb.api.auth import load_tokens
 from vedb.api.events import events_router
+from vedb.api.fast_path import CachedAnswers
 from vedb.api.metrics import Metrics
 from vedb.settings import Settings
 
@@ -128,11 +129,13 @@ class TimeRequests:
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = getattr(scope.get("route"), "path", "unmatched")
+            route = str(scope.get("vedb.route") or getattr(scope.get("route"), "path", "unmatched"))
             self.metrics.observe(scope["method"], route, status, time.perf_counter() - started)
 
 
 def _add_operations(app: FastAPI) -> None:
+    app.add_middleware(CachedAnswers)
+    # Added last, so it is outermost: it times the answers the fast path sends too.
     app.add_middleware(TimeRequests, metrics=app.state.metrics)
 
     @app.exception_handler(psycopg.errors.QueryCanceled)
