@@ -7,7 +7,9 @@ the queries reading it miss from then on, without scanning keys. Live ingest bum
 its answers stay valid for their TTL, and each one says when it was computed.
 
 A hit is one round trip (a server-side script reads the counters and the value) and returns
-the stored bytes as they are. When Redis is down or slow, calls compute from PostgreSQL; the
+the stored bytes as they are. Each process also keeps the answers it read for at most
+``near_s`` (1 s by default, never past their TTL), so a hot answer costs no round trip at
+all; an invalidation reaches the other processes within that second. When Redis is down or slow, calls compute from PostgreSQL; the
 failure is logged once, and Redis is retried after a short pause.
 """
 
@@ -36,6 +38,7 @@ Status = Literal["HIT", "MISS", "BYPASS"]
 GENERATION = "vedb:gen"  # the global counter; a table's is vedb:gen:<schema.table>
 RETRY_AFTER_S = 2.0  # after a Redis failure, go straight to PostgreSQL for this long
 LOCK_POLL_S = 0.01
+NEAR_ENTRIES = 10_000  # answers a process keeps at most
 
 # KEYS: the generation counters; ARGV[1]: the key without its generations.
 # Returns the full key and its value (nil on a miss), in one round trip.
@@ -103,9 +106,13 @@ def unpack(stored: bytes) -> tuple[bytes, float]:
 class QueryCache:
     """``get_or_compute(query, params, compute)`` -> :class:`Cached`."""
 
-    def __init__(self, client: aioredis.Redis, lock_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, client: aioredis.Redis, lock_timeout_s: float = 30.0, near_s: float = 0.0
+    ) -> None:
         self.client = client
         self.lock_timeout_s = lock_timeout_s
+        self.near_s = near_s
+        self._near: dict[str, tuple[float, Cached]] = {}  # key without generations -> until
         self.stats = CacheStats()
         self._lookup = client.register_script(LOOKUP)
         self._release = client.register_script(RELEASE)
@@ -114,6 +121,9 @@ class QueryCache:
 
     async def lookup(self, query: Query, params: dict[str, int | None]) -> Cached | None:
         """The stored answer, or None (a miss, or Redis unavailable): never computes."""
+        near = self._near_hit(query, params)
+        if near is not None:
+            return near
         if time.monotonic() < self._down_until:
             return None
         try:
@@ -125,17 +135,40 @@ class QueryCache:
             return None
         self._recovered()
         self.stats.count("HIT")
-        return Cached(*unpack(stored), "HIT")
+        return self._keep(query, params, Cached(*unpack(stored), "HIT"))
+
+    def _near_hit(self, query: Query, params: dict[str, int | None]) -> Cached | None:
+        if not self.near_s:
+            return None
+        kept = self._near.get(_base(query, params))
+        if kept is None or kept[0] < time.monotonic():
+            return None
+        self.stats.count("HIT")
+        return kept[1]
+
+    def _keep(self, query: Query, params: dict[str, int | None], answer: Cached) -> Cached:
+        if self.near_s:
+            if len(self._near) >= NEAR_ENTRIES:
+                self._near.clear()  # a burst of distinct keys: start over rather than scan
+            expires = answer.computed_at + query.cache_ttl - time.time()  # never past the TTL
+            until = time.monotonic() + min(self.near_s, expires)
+            self._near[_base(query, params)] = (
+                until,
+                Cached(answer.body, answer.computed_at, "HIT"),
+            )
+        return answer
 
     async def _find(self, query: Query, params: dict[str, int | None]) -> tuple[str, bytes | None]:
         counters = [GENERATION, *(f"{GENERATION}:{table}" for table in query.reads)]
-        base = f"vedb:q:{query.name}:v{query.version}:{params_digest(params)}"
-        key, stored = await self._lookup(keys=counters, args=[base])
+        key, stored = await self._lookup(keys=counters, args=[_base(query, params)])
         return _text(key), stored
 
     async def get_or_compute(
         self, query: Query, params: dict[str, int | None], compute: Callable[[], Awaitable[bytes]]
     ) -> Cached:
+        near = self._near_hit(query, params)
+        if near is not None:
+            return near
         if time.monotonic() < self._down_until:
             return await self._bypass(compute)
         try:
@@ -143,14 +176,14 @@ class QueryCache:
             if stored is not None:
                 self._recovered()
                 self.stats.count("HIT")
-                return Cached(*unpack(stored), "HIT")
+                return self._keep(query, params, Cached(*unpack(stored), "HIT"))
             body, computed_at = await self._compute_once(key, query.cache_ttl, compute)
         except RedisError as exc:
             self._went_down(exc)
             return await self._bypass(compute)
         self._recovered()
         self.stats.count("MISS")
-        return Cached(body, computed_at, "MISS")
+        return self._keep(query, params, Cached(body, computed_at, "MISS"))
 
     async def _compute_once(
         self, key: str, ttl: int, compute: Callable[[], Awaitable[bytes]]
@@ -192,6 +225,7 @@ class QueryCache:
 
     async def invalidate(self, tables: Iterable[str] | None = None) -> None:
         """Every cached answer that reads one of ``tables`` (or any answer) misses from now on."""
+        self._near.clear()
         counters = [GENERATION] if tables is None else [f"{GENERATION}:{t}" for t in tables]
         try:
             async with self.client.pipeline(transaction=False) as pipe:
@@ -200,6 +234,11 @@ class QueryCache:
                 await pipe.execute()
         except RedisError as exc:
             self._went_down(exc)
+
+
+def _base(query: Query, params: dict[str, int | None]) -> str:
+    """The key without its generations."""
+    return f"vedb:q:{query.name}:v{query.version}:{params_digest(params)}"
 
 
 def _text(value: bytes | str) -> str:

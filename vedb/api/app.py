@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Don't wait: the API starts (and says 503) even while PostgreSQL is down.
         await read_pool.open(wait=False)
         await write_pool.open(wait=False)
-        cache = QueryCache(client) if client is not None else None
+        cache = QueryCache(client, near_s=settings.near_cache_s) if client is not None else None
         app.state.analytics = Analytics(catalog, read_pool.connection, cache)
         app.state.read_pool, app.state.ingest_pool, app.state.redis = read_pool, write_pool, client
         app.state.metrics.watch(app.state.analytics, read_pool, write_pool)
