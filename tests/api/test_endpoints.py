@@ -39,6 +39,35 @@ async def test_redis_down_is_degraded_not_down(settings: Settings) -> None:
         assert [r["user_id"] for r in rows.json()] == [1, 2, 3]
 
 
+async def test_without_redis_configured_health_pings_none(settings: Settings) -> None:
+    async with serving(settings.model_copy(update={"redis_url": None})) as (_, client):
+        health = (await client.get("/api/health")).json()
+    assert (health["status"], health["redis"]) == ("ok", "not configured")
+
+
+async def test_the_fast_path_answers_exactly_as_the_route_does(settings: Settings) -> None:
+    url, params = "/api/analytics/top_courses", {"limit": 2}
+    async with serving(settings.model_copy(update={"near_cache_s": 0.0})) as (app, client):
+        miss = await client.get(url, params=params, headers=READ)  # the FastAPI route
+        hit = await client.get(url, params=params, headers=READ)  # served before routing
+        assert (miss.headers["x-cache"], hit.headers["x-cache"]) == ("MISS", "HIT")
+        assert hit.content == miss.content
+        assert hit.headers["x-computed-at"] == miss.headers["x-computed-at"]
+        assert hit.headers["content-type"] == miss.headers["content-type"]
+        # A cached answer is never a way around the token, the scope or the parameters.
+        assert (await client.get(url, params=params)).status_code == 401
+        bad = {"Authorization": "Bearer nope"}
+        assert (await client.get(url, params=params, headers=bad)).status_code == 401
+        student = "/api/analytics/at_risk_students"
+        await client.get(student, headers=ANALYTICS)
+        assert (await client.get(student, headers=READ)).status_code == 403
+        for odd in ({"limit": "02"}, {"limit": "2", "x": "1"}, {"limit": "0"}):
+            answer = await client.get(url, params=odd, headers=READ)
+            assert answer.status_code == (200 if odd == {"limit": "02"} else 422), odd
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/api/analytics/top_courses"' in metrics
+
+
 @pytest.mark.parametrize("name", sorted(CATALOG))
 async def test_every_analytics_endpoint_answers_then_hits(
     client: httpx.AsyncClient, name: str

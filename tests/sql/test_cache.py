@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
@@ -14,7 +15,8 @@ import redis.asyncio as aioredis
 from psycopg_pool import AsyncConnectionPool
 
 from tests.sql.conftest import CATALOG
-from vedb.analytics.cache import QueryCache
+from vedb.analytics.cache import QueryCache, params_digest
+from vedb.analytics.cache import redis_client as cache_client
 from vedb.analytics.runner import Analytics, connect_to
 from vedb.stack import Stack
 from vedb.stack.local import start_local_redis, stop_local
@@ -128,3 +130,66 @@ async def test_runs_on_an_async_connection_pool(
             *(analytics.run(name) for name in ("top_courses", "leaderboard"))
         )
     assert [len(r.rows) for r in results] == [3, 4]
+
+
+async def test_a_lock_taken_over_after_expiry_is_not_deleted(
+    fixture_db: str, redis_client: aioredis.Redis
+) -> None:
+    # The computation outlives its lock; meanwhile another worker takes the lock.
+    cache = QueryCache(redis_client, lock_timeout_s=0.1)
+    analytics = Analytics(CATALOG, connect_to(fixture_db), cache)
+    query = CATALOG["leaderboard"]
+
+    async def slow() -> bytes:
+        await asyncio.sleep(0.3)
+        locks = [k async for k in redis_client.scan_iter("vedb:q:leaderboard:*:lock")]
+        assert locks == []  # expired
+        await redis_client.set(key + b":lock", b"other-worker")
+        return b"[]"
+
+    key = b"vedb:q:leaderboard:v1:" + params_digest({"limit": 3}).encode() + b":g0.0"
+    answer = await cache.get_or_compute(query, {"limit": 3}, slow)
+    assert answer.status == "MISS"
+    assert await redis_client.get(key + b":lock") == b"other-worker"
+    assert analytics.executions == 0
+
+
+async def test_the_near_cache_keeps_answers_a_second_and_never_past_their_ttl(
+    fixture_db: str, redis_client: aioredis.Redis
+) -> None:
+    cache = QueryCache(redis_client, near_s=1.0)
+    analytics = Analytics(CATALOG, connect_to(fixture_db), cache)
+    await analytics.run("leaderboard", {"limit": 3})
+    await redis_client.flushdb()  # gone from Redis: only the near cache still has it
+    assert (await analytics.run("leaderboard", {"limit": 3})).cache == "HIT"
+    await asyncio.sleep(1.1)
+    assert (await analytics.run("leaderboard", {"limit": 3})).cache == "MISS"
+    await cache.invalidate(["learning.users"])  # this process forgets at once
+    assert (await analytics.run("leaderboard", {"limit": 3})).cache == "MISS"
+    # An answer whose TTL ends sooner than the near cache's second is not kept past it.
+    short = {**CATALOG, "leaderboard": replace(CATALOG["leaderboard"], cache_ttl=1)}
+    old = Analytics(short, connect_to(fixture_db), QueryCache(redis_client, near_s=5.0))
+    await old.run("leaderboard", {"limit": 2})
+    await asyncio.sleep(1.1)
+    assert (await old.run("leaderboard", {"limit": 2})).cache == "MISS"
+
+
+@pytest.mark.parametrize("near_s", [0.0, 1.0])
+async def test_every_redis_call_of_a_hung_redis_is_bounded_by_the_timeout(
+    fixture_db: str, near_s: float
+) -> None:
+    # No retries: each call costs at most the socket timeout (the library default would retry).
+    with silent_server() as port:
+        client = cache_client(f"redis://127.0.0.1:{port}/0", 0.2)
+        analytics = Analytics(CATALOG, connect_to(fixture_db), QueryCache(client, near_s=near_s))
+        query = CATALOG["leaderboard"]
+        started = time.monotonic()
+        assert await analytics.cache.lookup(query, {"limit": 3}) is None  # type: ignore[union-attr]
+        lookup_s = time.monotonic() - started
+        analytics.cache._down_until = 0.0  # type: ignore[union-attr]  # try Redis again
+        started = time.monotonic()
+        result = await analytics.run("leaderboard", {"limit": 3})
+        run_s = time.monotonic() - started
+        await client.aclose()
+    assert result.cache == "BYPASS"
+    assert lookup_s < 0.2 * 2 and run_s < 0.2 * 2 + 1.0  # one timeout, plus the query itself

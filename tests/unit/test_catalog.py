@@ -89,6 +89,14 @@ def test_the_repository_catalogue_has_the_thirteen_queries() -> None:
         ({"user_id": True}, r"must be an integer, not True"),
         ({"user_id": None}, r"'user_id' is required"),
         ({"user_id": 1.5}, r"must be an integer, not 1.5"),
+        # Only ASCII digits, at most a bigint's length: no traceback, no silent acceptance.
+        ({"user_id": "--5"}, r"must be an integer, not '--5'"),
+        ({"user_id": "\u00b2"}, r"must be an integer"),  # superscript two: isdigit() is True
+        ({"user_id": "\u0663"}, r"must be an integer"),  # Arabic-Indic three
+        ({"user_id": "\uff15"}, r"must be an integer"),  # fullwidth five
+        ({"user_id": "9" * 5000}, r"must be an integer, not '9999"),
+        ({"user_id": str(10**20)}, r"must be an integer"),
+        ({"user_id": 10**20}, r"out of bounds: 100000000000000000000 is not in 1..9223372036854775807"),
     ],
 )
 def test_bad_parameters_are_rejected_before_any_sql(

@@ -9,8 +9,10 @@ its answers stay valid for their TTL, and each one says when it was computed.
 A hit is one round trip (a server-side script reads the counters and the value) and returns
 the stored bytes as they are. Each process also keeps the answers it read for at most
 ``near_s`` (1 s by default, never past their TTL), so a hot answer costs no round trip at
-all; an invalidation reaches the other processes within that second. When Redis is down or slow, calls compute from PostgreSQL; the
-failure is logged once, and Redis is retried after a short pause.
+all; an invalidation reaches the other processes within that second.
+
+When Redis is down or slow, calls compute from PostgreSQL; the failure is logged once, and
+Redis is retried after a short pause.
 """
 
 from __future__ import annotations
