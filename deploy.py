@@ -6,7 +6,7 @@ also get the release (the wheel in a venv, queries/ and migrations/).
 
 from pyinfra import host
 
-from tasks.api import api_service
+from tasks.api import api_service, refresh_timer
 from tasks.base import base
 from tasks.postgres import postgres_server
 from tasks.redis import redis_server
@@ -20,3 +20,4 @@ if "cache" in host.groups:
     redis_server()
 if "api" in host.groups:
     api_service(release_changes)
+    refresh_timer()

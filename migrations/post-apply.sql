@@ -44,3 +44,13 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
 
 -- /api/health reports the migration head, reading it as vedb_readonly.
 GRANT SELECT ON TABLE _yoyo_migration TO vedb_readonly, vedb_app;
+
+-- The rollup refresh (`vedb refresh`, the refresh timer) runs as the API's login.
+DO $$
+BEGIN
+    IF to_regprocedure('analytics.catch_up_rollups()') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION analytics.catch_up_rollups(), analytics.rebuild_rollups()
+            TO vedb_app;
+    END IF;
+END
+$$;

@@ -12,6 +12,7 @@ from vedb.provision.hostdata import database_url, deploy_secrets, redis_url, tok
 from vedb.templates import render
 
 UNIT = "vedb-api.service"
+REFRESH = "vedb-refresh"
 
 
 @deploy("Analytics API")
@@ -55,3 +56,25 @@ def api_service(release_changes: list[OperationMeta]) -> None:
                   f"http://{probe}:{data.api_port}/api/health {data.api_health_timeout_s}"],
         _if=any_changed(started, restarted),
     )  # fmt: skip
+
+
+@deploy("Rollup catch-up timer")
+def refresh_timer() -> None:
+    """`vedb refresh` every rollup_refresh_interval, as the service user with the API's env."""
+    data = host.data
+    values = {"user": data.service_user, "env_file": f"{data.vedb_etc}/api.env",
+              "root": data.vedb_root, "interval": data.rollup_refresh_interval}  # fmt: skip
+    units = [
+        files.put(
+            name=f"Install the {REFRESH}.{kind} unit",
+            src=StringIO(render(f"{REFRESH}.{kind}.j2", **values)),
+            dest=f"/etc/systemd/system/{REFRESH}.{kind}",
+            user="root",
+            group="root",
+            mode="644",
+        )
+        for kind in ("service", "timer")
+    ]
+    systemd.daemon_reload(name="Reload systemd for the changed timer", _if=any_changed(*units))
+    systemd.service(name="Keep the rollup catch-up timer enabled and running",
+                    service=f"{REFRESH}.timer", running=True, enabled=True)  # fmt: skip

@@ -20,7 +20,6 @@ from psycopg.copy import QueuedLibpqWriter
 
 from seeds import Dataset
 from vedb import pgcopy
-from vedb.analytics import rollups
 from vedb.seed_progress import LoadProgress
 
 CHUNK_ROWS = 100_000
@@ -230,7 +229,6 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         _sync_identities(conn, tables)
         for table in tables:
             conn.execute(sql.SQL("ANALYZE {}").format(_qualified(table)))
-        conn.execute(rollups.analyze_sql())
         report.index_seconds = time.perf_counter() - started - report.copy_seconds
         counts = {t: dataset.rows(t) for t in tables}
         conn.execute(

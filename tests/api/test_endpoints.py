@@ -47,7 +47,7 @@ async def test_without_redis_configured_health_pings_none(settings: Settings) ->
 
 async def test_the_fast_path_answers_exactly_as_the_route_does(settings: Settings) -> None:
     url, params = "/api/analytics/top_courses", {"limit": 2}
-    async with serving(settings.model_copy(update={"near_cache_s": 0.0})) as (app, client):
+    async with serving(settings.model_copy(update={"near_cache_s": 0.0})) as (_, client):
         miss = await client.get(url, params=params, headers=READ)  # the FastAPI route
         hit = await client.get(url, params=params, headers=READ)  # served before routing
         assert (miss.headers["x-cache"], hit.headers["x-cache"]) == ("MISS", "HIT")

@@ -140,6 +140,21 @@ def test_migrations_are_at_head(first_run: DeployRun, deployment: Deployment) ->
     assert environment == ("staging",)
 
 
+def test_the_refresh_timer_catches_queued_changes_up_as_the_api_login(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    assert host.ssh("systemctl is-enabled vedb-refresh.timer").strip() == "enabled"
+    with connect(deployment) as conn:
+        conn.execute("INSERT INTO analytics.rollup_stale (reason) VALUES ('deploy test')")
+        conn.commit()
+    host.ssh("systemctl start vedb-refresh.service")  # what the timer starts; oneshot: waits
+    assert "catch-up" in host.ssh("journalctl -u vedb-refresh.service -n 20 --no-pager")
+    with connect(deployment) as conn:
+        queued = conn.execute("SELECT count(*) FROM analytics.rollup_stale").fetchone()
+    assert queued == (0,)
+
+
 def test_secrets_land_as_0600_files_and_the_api_runs_unprivileged(
     first_run: DeployRun, deployment: Deployment
 ) -> None:

@@ -96,7 +96,10 @@ def test_the_repository_catalogue_has_the_thirteen_queries() -> None:
         ({"user_id": "\uff15"}, r"must be an integer"),  # fullwidth five
         ({"user_id": "9" * 5000}, r"must be an integer, not '9999"),
         ({"user_id": str(10**20)}, r"must be an integer"),
-        ({"user_id": 10**20}, r"out of bounds: 100000000000000000000 is not in 1..9223372036854775807"),
+        (
+            {"user_id": 10**20},
+            r"out of bounds: 100000000000000000000 is not in 1..9223372036854775807",
+        ),
     ],
 )
 def test_bad_parameters_are_rejected_before_any_sql(

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from vedb.analytics.cache import QueryCache, redis_client
 from vedb.settings import Settings
@@ -48,12 +47,6 @@ class RefreshResult:
     last_full: datetime | None
 
 
-def analyze_sql() -> sql.Composed:
-    return sql.SQL("ANALYZE {}").format(
-        sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in ROLLUP_TABLES)
-    )
-
-
 def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
     """Rebuilds every rollup (``full``), or the event rollups if anything is queued."""
     started = time.perf_counter()
@@ -63,8 +56,6 @@ def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
             conn.execute("SELECT analytics.rebuild_rollups()")
         elif queued:
             conn.execute("SELECT analytics.catch_up_rollups()")
-    if full or queued:
-        conn.execute(analyze_sql())
     last = conn.execute(
         "SELECT max(finished_at) FROM analytics.rollup_runs WHERE kind = 'full'"
     ).fetchone()
