@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
@@ -15,6 +16,8 @@ import psycopg
 import psycopg2
 import typer
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -42,6 +45,7 @@ app.add_typer(bench_app, name="bench")
 secrets_app = typer.Typer(help="Deploy secrets (never in git).", no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
 
+SHAPES = {"VEDB_API_TOKENS": """'{"TOKEN": ["read", "analytics", "ingest"]}'"""}
 out = Console()
 err = Console(stderr=True)
 
@@ -50,6 +54,20 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     # soft_wrap: a long path or URL stays on one line, so it can be copied whole.
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """The settings, or one line naming the bad variable and the shape it needs."""
+    try:
+        return Settings()
+    except SettingsError as exc:  # a structured value that is not JSON
+        field = re.search(r'field "([a-z_]+)"', str(exc))
+        name = f"VEDB_{field.group(1).upper()}" if field else "a VEDB_ variable"
+        raise fail(f"{name} is not valid JSON: expected e.g. {SHAPES.get(name, '...')}") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = f"VEDB_{str(error['loc'][0]).upper()}" if error["loc"] else "VEDB_*"
+        raise fail(f"{name}: {error['msg']} (got {error.get('input')!r})") from None
 
 
 def database_url(settings: Settings) -> str:
@@ -71,7 +89,7 @@ def version() -> None:
 @stack_app.command("up")
 def stack_up() -> None:
     """Start PostgreSQL and Redis (Docker if an engine answers, else local binaries)."""
-    settings = Settings()
+    settings = load_settings()
     try:
         stack, started = detached.up(settings)
     except StackError as exc:
@@ -85,7 +103,7 @@ def stack_up() -> None:
 @stack_app.command("env")
 def stack_env() -> None:
     """Print `export` lines for the running stack, for `eval "$(vedb stack env)"`."""
-    stack = detached.running_stack(Settings())
+    stack = detached.running_stack(load_settings())
     if stack is None:
         raise fail("no stack is running: start one with `vedb stack up`")
     print(f"export VEDB_DATABASE_URL='{detached.app_database_url(stack)}'")
@@ -95,7 +113,7 @@ def stack_env() -> None:
 @stack_app.command("status")
 def stack_status() -> None:
     """Say whether a stack is running, and where."""
-    stack = detached.running_stack(Settings())
+    stack = detached.running_stack(load_settings())
     if stack is None:
         out.print("No stack running.")
         raise typer.Exit(3)
@@ -107,7 +125,7 @@ def stack_status() -> None:
 def stack_down() -> None:
     """Stop the stack and delete everything it left in temp dirs."""
     try:
-        stack = detached.down(Settings())
+        stack = detached.down(load_settings())
     except StackError as exc:
         raise fail(str(exc)) from exc
     out.print("Stack stopped; its temp dirs are gone." if stack else "No stack was running.")
@@ -120,7 +138,7 @@ def stack_doctor(
     ] = False,
 ) -> None:
     """Check that PostgreSQL and Redis can be started here; optionally install them."""
-    settings = Settings()
+    settings = load_settings()
     missing = _missing_servers(settings)
     if missing and install and os.geteuid() == 0 and shutil.which("apt-get"):
         _apt_install(missing)
@@ -188,7 +206,7 @@ def seed(
         end = date.fromisoformat(anchor) if anchor else datetime.now(UTC).date()
     except ValueError:
         raise fail(f"--anchor {anchor!r} is not a date: use YYYY-MM-DD") from None
-    url = database_url(Settings())
+    url = database_url(load_settings())
     try:
         result = seed_database(url, profile, seed_value, end, force=force, console=err)
     except (SeedRefused, ValueError) as exc:
@@ -208,7 +226,7 @@ def bench_seed_command(
     from vedb.bench import BenchError, bench_seed, comparison  # noqa: PLC0415 -- ops extra
     from vedb.seed_command import summary  # noqa: PLC0415
 
-    url = database_url(Settings())
+    url = database_url(load_settings())
     try:
         result = bench_seed(url, profile, seed_value, err)
     except (BenchError, ValueError) as exc:
@@ -227,7 +245,7 @@ def bench_queries_command(
     """Each query uncached, raw reference vs rollup, then the cost of keeping rollups current."""
     from vedb import bench_queries as bq  # noqa: PLC0415
 
-    url = database_url(Settings())
+    url = database_url(load_settings())
     try:
         with psycopg.connect(url, autocommit=True) as conn:
 
@@ -253,7 +271,7 @@ def bench_api_command(
     """Cached analytics requests/s against a bare Starlette route serving the same bytes."""
     from vedb.bench_api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
 
-    settings = Settings()
+    settings = load_settings()
     stack = detached.running_stack(settings)
     url = settings.database_url or (detached.app_database_url(stack) if stack else None)
     redis_url = settings.redis_url or (stack.redis.url if stack else None)
@@ -278,7 +296,7 @@ def query_command(
     ] = False,
 ) -> None:
     """Run one analytics query and print its rows as a table or JSON."""
-    settings = Settings()
+    settings = load_settings()
     raw: dict[str, object] = {}
     for item in param or []:
         key, sep, value = item.partition("=")
@@ -415,7 +433,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the analytics API on uvicorn (VEDB_DATABASE_URL, or the running stack)."""
-    settings = Settings()
+    settings = load_settings()
     # Workers build their own app from the environment: hand them the resolved URLs.
     os.environ["VEDB_DATABASE_URL"] = database_url(settings)
     if not settings.redis_url and (stack := detached.running_stack(settings)) is not None:
@@ -433,7 +451,7 @@ def refresh(
     """Bring the rollups up to date: rebuild what writes queued, or everything (--full)."""
     from vedb.analytics.rollups import refresh_and_invalidate  # noqa: PLC0415
 
-    settings = Settings()
+    settings = load_settings()
     url = database_url(settings)
     try:
         result = asyncio.run(refresh_and_invalidate(url, settings, full=full))
@@ -453,7 +471,7 @@ def migrate(
     status: Annotated[bool, typer.Option("--status", help="Only list migrations.")] = False,
 ) -> None:
     """Apply pending migrations to VEDB_DATABASE_URL (or the running stack), like `yoyo apply`."""
-    url = database_url(Settings())
+    url = database_url(load_settings())
     try:
         if status:
             for item in migrations.status(url):

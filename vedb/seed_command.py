@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import psycopg
+from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
 from seeds import Dataset, generate, get_profile
+from vedb.analytics.rollups import ROLLUP_TABLES
 from vedb.seed_progress import LoadProgress, RichProgress, Silent
 from vedb.seeding import LoadReport, SeedRefused, load, missing_tables, refusal
 
@@ -73,6 +75,12 @@ def seed_database(
                 report = load(conn, dataset, progress)
         else:
             report = load(conn, dataset, Silent())
+        # The rollups were rewritten in the load's transaction: set their hint bits and
+        # visibility map now, or the first queries after a seed pay for it (VACUUM needs
+        # autocommit).
+        conn.autocommit = True
+        for table in ROLLUP_TABLES:
+            conn.execute(sql.SQL("VACUUM {}").format(sql.Identifier(*table.split("."))))
     return SeedResult(dataset, generated, report)
 
 

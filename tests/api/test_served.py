@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tests.conftest import seeded_database
 from tests.sql.conftest import CATALOG
 from vedb.stack import Stack
 from vedb.stack.servers import free_port
+from vedb.wait import wait_healthy
 
 TOKEN = {"Authorization": "Bearer all-token"}
 PARAMS = {"course_engagement_metrics": {"course_id": 1}, "lesson_dropoff": {"course_id": 1}}
@@ -36,17 +36,11 @@ def serve(database_url: str, redis_url: str) -> Iterator[str]:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None:
-                pytest.fail(
-                    f"vedb serve exited: {process.stdout.read().decode() if process.stdout else ''}"
-                )
-            time.sleep(0.1)
+        problem = wait_healthy(f"{base}/api/health", 30, process=process)
+        if problem is not None:  # the wait can fail: say why, with the server's output
+            process.terminate()
+            output = process.stdout.read().decode() if process.stdout else ""
+            pytest.fail(f"vedb serve did not become healthy ({problem}):\n{output}")
         yield base
     finally:
         process.terminate()
