@@ -31,10 +31,9 @@ BOARD = "/api/analytics/leaderboard"
 async def test_redis_stopped_mid_run_then_back(settings: Settings) -> None:
     redis_server = start_local_redis()
     try:
-        async with serving(settings.model_copy(update={"redis_url": redis_server.url})) as (
-            _,
-            client,
-        ):
+        # No near cache: every request goes to Redis, so the outage shows at once.
+        update = {"redis_url": redis_server.url, "near_cache_s": 0.0}
+        async with serving(settings.model_copy(update=update)) as (_, client):
             assert (await client.get(BOARD, headers=READ)).headers["x-cache"] == "MISS"
             expected = (await client.get(BOARD, headers=READ)).json()
             stop_local(redis_server)
