@@ -91,3 +91,28 @@ def test_query_prints_json_a_table_and_clear_errors(migrated_db: str) -> None:
     assert malformed.returncode == 1 and "use NAME=VALUE" in malformed.stderr
     unknown = run_vedb("query", "nope", VEDB_DATABASE_URL=migrated_db)
     assert unknown.returncode == 1 and "unknown query 'nope'" in unknown.stderr
+
+
+def test_bad_parameters_and_settings_are_one_line_errors(migrated_db: str) -> None:
+    cases = [
+        (["query", "leaderboard", "-p", "limit=--5"], {}, "'limit' must be an integer, not '--5'"),
+        (["query", "leaderboard", "-p", "limit=\u00b2"], {}, "'limit' must be an integer"),
+        (["query", "leaderboard", "-p", "limit=" + "9" * 5000], {}, "must be an integer"),
+        (
+            ["query", "student_behavior_pattern", "-p", f"user_id={10**20}"],
+            {},
+            "must be an integer",
+        ),
+        (["query", "leaderboard", "-p", "limit=5", "-p", "limit=6"], {}, "limit is given twice"),
+        (["serve"], {"VEDB_API_TOKENS": "abc"}, "VEDB_API_TOKENS is not valid JSON"),
+        (
+            ["query", "leaderboard"],
+            {"VEDB_STATEMENT_TIMEOUT_MS": "x"},
+            "VEDB_STATEMENT_TIMEOUT_MS:",
+        ),
+    ]
+    for args, env, message in cases:
+        done = run_vedb(*args, VEDB_DATABASE_URL=migrated_db, **env)
+        assert done.returncode == 1, args
+        assert message in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
