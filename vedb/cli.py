@@ -253,12 +253,14 @@ def bench_queries_command(
                 err.print(f"  timing {label}", highlight=False)
 
             out.print(bq.query_table(bq.time_queries(conn, runs, say)))
-            err.print("  timing ingest")
             day = bq.replay_day(conn)
-            without = bq.ingest_rate(conn, day, rollups=False, size=batch)
-            with_rollups = bq.ingest_rate(conn, day, rollups=True, size=batch)
-            fold = bq.one_day_fold(conn, day)
-            out.print(bq.ingest_table(with_rollups, without, fold, len(day[0]), batch))
+            fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
+        err.print("  timing ingest on scratch copies of the database")
+        rates = {}
+        for rollups in (True, False):
+            with bq.scratch_copy(url) as copy:
+                rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch)
+        out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
 

@@ -31,13 +31,17 @@ def database_name(url: str) -> str:
     return urllib.parse.unquote(urllib.parse.urlsplit(url).path.lstrip("/")) or "postgres"
 
 
-def create_database(server_url: str, prefix: str = "vedb_test") -> str:
-    """Creates an empty database with a unique name and returns its URL."""
+def create_database(server_url: str, prefix: str = "vedb_test", template: str | None = None) -> str:
+    """Creates a database with a unique name, empty or a copy of ``template``; returns its URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     if not _SAFE_NAME.match(name):
         raise ValueError(f"bad database name {name!r}: use lowercase letters, digits and _")
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        # FILE_COPY: copy the files after a checkpoint, rather than write the copy to the WAL.
+        create += sql.SQL(" TEMPLATE {} STRATEGY = FILE_COPY").format(sql.Identifier(template))
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(create)
     return with_database(server_url, name)
 
 

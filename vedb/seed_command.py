@@ -110,7 +110,7 @@ def summary(result: SeedResult) -> Table:
         f"{rows / report.copy_seconds:,.0f}",
         "",
     )
-    table.add_row("keys, indexes, FKs, ANALYZE", "", f"{report.index_seconds:.2f}", "", "")
+    table.add_row("keys, indexes, FKs, rollups, ANALYZE", "", f"{report.index_seconds:.2f}", "", "")
     total = result.generate_seconds + report.total_seconds
     table.add_row("[bold]total[/]", f"{rows:,}", f"[bold]{total:.2f}[/]", "", "")
     return table
