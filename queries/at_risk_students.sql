@@ -30,14 +30,17 @@ scored AS (
            round(0.6 * least(d.days_inactive::numeric / (2 * :inactive_days), 1)
                  + 0.4 * (1 - s.avg_progress), 4)::float8 AS risk_score
     FROM analytics.student_summary AS s
+    -- Whole days since: a timestamp difference keeps its hours under a day, so its day field
+    -- is floor(seconds / 86400), without numeric arithmetic on every candidate.
     CROSS JOIN LATERAL (
-        SELECT floor(extract(epoch FROM now() - coalesce(s.last_active_at, s.first_enrolled_at))
-                     / 86400)::int AS days_inactive
+        SELECT extract(day FROM now() - coalesce(s.last_active_at, s.first_enrolled_at))::int
+                   AS days_inactive
     ) AS d
     CROSS JOIN bound AS b
     WHERE s.avg_progress < 0.5
       AND s.avg_progress <= b.max_progress
-      AND d.days_inactive >= :inactive_days
+      AND coalesce(s.last_active_at, s.first_enrolled_at)
+          <= now() - make_interval(secs => 86400 * :inactive_days)
     ORDER BY risk_score DESC, s.user_id
     LIMIT :limit
 )

@@ -348,7 +348,10 @@ async def run_query(settings: Settings, name: str, raw: dict[str, object], cache
 def demo(
     ctx: typer.Context,
     profile: Annotated[str, typer.Option(help="Seed profile: demo, load or scale.")] = "demo",
-    seconds: Annotated[int, typer.Option(min=5, help="Length of the headless locust run.")] = 60,
+    seconds: Annotated[
+        int | None,
+        typer.Option(min=5, help="Length of the headless locust run (60 s; scale 120 s)."),
+    ] = None,
     users: Annotated[
         int | None,
         typer.Option(min=1, help="Concurrent locust users (demo 10, load 20, scale 50)."),
@@ -360,11 +363,12 @@ def demo(
     """The main job: stack, migrations, seed, API, locust; exit 0 only if every target is met.
 
     Options after `--` go to locust, e.g. `vedb demo -- --p95-ms 200`."""
-    from vedb.demo import USERS, run_demo  # noqa: PLC0415 -- ops extra (numpy, locust)
+    from vedb.demo import SECONDS, USERS, run_demo  # noqa: PLC0415 -- ops extra (numpy, locust)
     from vedb.seeding import SeedRefused  # noqa: PLC0415
 
     try:
-        code = run_demo(profile, seconds, users or USERS.get(profile, 10), ui, list(ctx.args), err)
+        code = run_demo(profile, seconds or SECONDS.get(profile, 60), users or USERS.get(profile, 10),
+                        ui, list(ctx.args), err)  # fmt: skip
     except (StackError, SeedRefused, ValueError) as exc:
         raise fail(str(exc)) from exc
     raise typer.Exit(code)
