@@ -367,8 +367,8 @@ def demo(
     from vedb.seeding import SeedRefused  # noqa: PLC0415
 
     try:
-        code = run_demo(profile, seconds or SECONDS.get(profile, 60), users or USERS.get(profile, 10),
-                        ui, list(ctx.args), err)  # fmt: skip
+        length = seconds or SECONDS.get(profile, 60)
+        code = run_demo(profile, length, users or USERS.get(profile, 10), ui, list(ctx.args), err)
     except (StackError, SeedRefused, ValueError) as exc:
         raise fail(str(exc)) from exc
     raise typer.Exit(code)
