@@ -1,0 +1,88 @@
+"""`vedb bench ...`: benchmarks that print figures."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import psycopg
+import typer
+
+from vedb.cli.app import (
+    bench_app,
+    database_url,
+    err,
+    fail,
+    load_settings,
+    out,
+)
+from vedb.databases import redact
+from vedb.stack import StackError, detached
+
+
+@bench_app.command("seed")
+def bench_seed_command(
+    profile: Annotated[str, typer.Option(help="demo, load or scale.")] = "load",
+    seed_value: Annotated[int, typer.Option("--seed")] = 1,
+) -> None:
+    """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""
+    from vedb.bench import BenchError, bench_seed, comparison  # noqa: PLC0415 -- ops extra
+    from vedb.seed_command import summary  # noqa: PLC0415
+
+    url = database_url(load_settings())
+    try:
+        result = bench_seed(url, profile, seed_value, err)
+    except (BenchError, ValueError) as exc:
+        raise fail(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    out.print(summary(result.seed))
+    out.print(comparison(result))
+
+
+@bench_app.command("queries")
+def bench_queries_command(
+    runs: Annotated[int, typer.Option(min=3, help="Timed runs per query and variant.")] = 9,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Events per ingest batch.")] = 100,
+) -> None:
+    """Each query uncached, raw reference vs rollup, then the cost of keeping rollups current."""
+    from vedb import bench_queries as bq  # noqa: PLC0415
+
+    url = database_url(load_settings())
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+
+            def say(label: str) -> None:
+                err.print(f"  timing {label}", highlight=False)
+
+            out.print(bq.query_table(bq.time_queries(conn, runs, say)))
+            day = bq.replay_day(conn)
+            fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
+        err.print("  timing ingest on scratch copies of the database")
+        rates = {}
+        for rollups in (True, False):
+            with bq.scratch_copy(url) as copy:
+                rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch)
+        out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+
+
+@bench_app.command("api")
+def bench_api_command(
+    connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 16,
+    seconds: Annotated[int, typer.Option(min=1, max=600, help="Length of each wrk run.")] = 10,
+) -> None:
+    """Cached analytics requests/s against a bare Starlette route serving the same bytes."""
+    from vedb.bench_api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
+
+    settings = load_settings()
+    stack = detached.running_stack(settings)
+    url = settings.database_url or (detached.app_database_url(stack) if stack else None)
+    redis_url = settings.redis_url or (stack.redis.url if stack else None)
+    if url is None or redis_url is None:
+        raise fail("no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
+                   "VEDB_REDIS_URL")  # fmt: skip
+    try:
+        out.print(bench_api(url, redis_url, connections, seconds, err))
+    except (BenchError, StackError) as exc:
+        raise fail(str(exc)) from exc

@@ -1,0 +1,99 @@
+"""`vedb seed`, `vedb migrate`, `vedb refresh`: what is in the database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import psycopg
+import psycopg2
+import typer
+
+from vedb import migrations
+from vedb.cli.app import (
+    app,
+    database_url,
+    err,
+    fail,
+    load_settings,
+    out,
+)
+from vedb.databases import redact
+
+
+@app.command()
+def seed(
+    profile: Annotated[str, typer.Option(help="demo, load or scale.")] = "demo",
+    seed_value: Annotated[
+        int, typer.Option("--seed", help="Random seed: same seed, same rows.")
+    ] = 1,
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="Last day of the period, YYYY-MM-DD (default: today, UTC)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace data the seeder did not make, even in production.")
+    ] = False,
+) -> None:
+    """Replace the data in VEDB_DATABASE_URL with a deterministic seeded profile."""
+    from vedb.seed_command import seed_database, summary  # noqa: PLC0415 -- ops extra (numpy)
+    from vedb.seeding import SeedRefused  # noqa: PLC0415
+
+    try:
+        end = date.fromisoformat(anchor) if anchor else datetime.now(UTC).date()
+    except ValueError:
+        raise fail(f"--anchor {anchor!r} is not a date: use YYYY-MM-DD") from None
+    url = database_url(load_settings())
+    try:
+        result = seed_database(url, profile, seed_value, end, force=force, console=err)
+    except (SeedRefused, ValueError) as exc:
+        raise fail(f"refusing to seed {redact(url)}: {exc}" if isinstance(exc, SeedRefused)
+                   else str(exc)) from exc  # fmt: skip
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    out.print(summary(result))
+
+
+@app.command()
+def refresh(
+    full: Annotated[
+        bool, typer.Option("--full", help="Rebuild every rollup from the source tables.")
+    ] = False,
+) -> None:
+    """Bring the rollups up to date: rebuild what writes queued, or everything (--full)."""
+    from vedb.analytics.rollups import refresh_and_invalidate  # noqa: PLC0415
+
+    settings = load_settings()
+    url = database_url(settings)
+    try:
+        result = asyncio.run(refresh_and_invalidate(url, settings, full=full))
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    if result.kind == "none":
+        out.print("Rollups are current: nothing was queued.")
+    else:
+        out.print(f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "
+                  f"in {result.seconds:.1f} s.")  # fmt: skip
+    if result.last_full is not None:
+        out.print(f"Last full rebuild: {result.last_full.isoformat(timespec='seconds')}")
+
+
+@app.command()
+def migrate(
+    status: Annotated[bool, typer.Option("--status", help="Only list migrations.")] = False,
+) -> None:
+    """Apply pending migrations to VEDB_DATABASE_URL (or the running stack), like `yoyo apply`."""
+    url = database_url(load_settings())
+    try:
+        if status:
+            for item in migrations.status(url):
+                mark = "[green]applied[/]" if item.applied else "[yellow]pending[/]"
+                out.print(f"{mark}  {item.id}")
+            return
+        applied = migrations.apply_all(url)
+    except (psycopg.Error, psycopg2.Error) as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    out.print(f"Applied {len(applied)} migration(s)." if applied else "Already at head.")
+    for migration_id in applied:
+        out.print(f"  {migration_id}", highlight=False)
