@@ -26,13 +26,13 @@ TOKEN = {"Authorization": "Bearer all-token"}
 PARAMS = {"course_engagement_metrics": {"course_id": 1}, "lesson_dropoff": {"course_id": 1}}
 
 
-def serve(database_url: str, redis_url: str) -> Iterator[str]:
+def serve(database_url: str, redis_url: str, workers: int = 1) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
     env.update(VEDB_DATABASE_URL=database_url, VEDB_REDIS_URL=redis_url,
                VEDB_API_TOKENS=json.dumps({"all-token": ["analytics", "ingest"]}))  # fmt: skip
     vedb = str(Path(sys.executable).parent / "vedb")
-    process = subprocess.Popen([vedb, "serve", "--port", str(port)], env=env,
+    process = subprocess.Popen([vedb, "serve", "--port", str(port), "--workers", str(workers)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -81,3 +81,20 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(
         cwd=tmp_path,  # its example cache lands there, never in the checkout
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:]
+
+
+def test_metrics_sum_every_worker(demo_db: str, stack: Stack) -> None:
+    """Under --workers 2 a scrape reaches one worker; it must report both workers' counts."""
+    for base in serve(demo_db, stack.redis.url, workers=2):
+        requests = 40
+        for _ in range(requests):  # new connections: the kernel spreads them over both workers
+            assert httpx.get(f"{base}/api/health").status_code == 200
+        line = 'vedb_http_request_duration_seconds_count{method="GET",route="/api/health",status="200"}'
+        scrapes = []
+        for _ in range(2):
+            text = httpx.get(f"{base}/metrics").text
+            scrapes.append(
+                next(float(x.split()[-1]) for x in text.splitlines() if x.startswith(line))
+            )
+        # The health waits before the loop count too: at least every request, the same twice.
+        assert scrapes[0] == scrapes[1] >= requests

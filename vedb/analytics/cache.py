@@ -74,8 +74,11 @@ class CacheStats:
     hits: int = 0
     misses: int = 0
     bypasses: int = 0
+    listener: Callable[[Status], None] | None = None  # e.g. the API's metrics
 
     def count(self, status: Status) -> None:
+        if self.listener is not None:
+            self.listener(status)
         if status == "HIT":
             self.hits += 1
         elif status == "MISS":

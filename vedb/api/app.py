@@ -11,7 +11,7 @@ from typing import Any, Literal
 import psycopg
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from pydantic import BaseModel
@@ -185,6 +185,4 @@ def _add_operations(app: FastAPI) -> None:
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     async def metrics(request: Request) -> Response:
-        return Response(
-            generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-        )
+        return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from typing import Annotated
 
 import typer
 import uvicorn
 
+from vedb.api.metrics import MULTIPROCESS_DIR
 from vedb.cli.app import (
     app,
     database_url,
@@ -63,5 +66,14 @@ def serve(
     os.environ["VEDB_DATABASE_URL"] = database_url(settings)
     if not settings.redis_url and (stack := detached.running_stack(settings)) is not None:
         os.environ["VEDB_REDIS_URL"] = stack.redis.url
-    uvicorn.run("vedb.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=access_log)  # fmt: skip
+    own_metrics_dir = None
+    if workers > 1 and not os.environ.get(MULTIPROCESS_DIR):
+        # Each worker writes its metrics there, so a scrape sums them all.
+        own_metrics_dir = tempfile.mkdtemp(prefix="vedb-metrics-")
+        os.environ[MULTIPROCESS_DIR] = own_metrics_dir
+    try:
+        uvicorn.run("vedb.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info", access_log=access_log)  # fmt: skip
+    finally:
+        if own_metrics_dir is not None:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
