@@ -114,24 +114,24 @@ BEGIN
         WHERE course_id IS NOT NULL
         GROUP BY 1, 2
     ),
-    course_known AS (  -- learners the course had before this batch
-        SELECT c.course_id, c.user_id
-        FROM analytics.course_learners AS c
-        JOIN course_batch AS b ON b.course_id = c.course_id AND b.user_id = c.user_id
-    ),
     up_course_learners AS (
         INSERT INTO analytics.course_learners AS t (course_id, user_id, events, last_active_day)
         SELECT course_id, user_id, events, last_day FROM course_batch ORDER BY 1, 2
         ON CONFLICT (course_id, user_id) DO UPDATE
         SET events = t.events + EXCLUDED.events,
             last_active_day = greatest(t.last_active_day, EXCLUDED.last_active_day)
+        -- A row the upsert inserted has no xmax: a learner new to the course.
+        RETURNING t.course_id, t.xmax = 0 AS new_learner
     ),
     up_course_activity AS (
         INSERT INTO analytics.course_activity AS t (course_id, learners, events)
-        SELECT b.course_id, count(*) FILTER (WHERE k.user_id IS NULL), sum(b.events)
-        FROM course_batch AS b
-        LEFT JOIN course_known AS k ON k.course_id = b.course_id AND k.user_id = b.user_id
-        GROUP BY b.course_id
+        SELECT b.course_id, coalesce(l.learners, 0), b.events
+        FROM (SELECT course_id, sum(events) AS events FROM course_batch GROUP BY 1) AS b
+        LEFT JOIN (
+            SELECT course_id, count(*) FILTER (WHERE new_learner) AS learners
+            FROM up_course_learners
+            GROUP BY 1
+        ) AS l ON l.course_id = b.course_id
         ORDER BY b.course_id
         ON CONFLICT (course_id) DO UPDATE
         SET learners = t.learners + EXCLUDED.learners, events = t.events + EXCLUDED.events
@@ -146,11 +146,6 @@ BEGIN
         WHERE lesson_id IS NOT NULL
         GROUP BY 1, 2
     ),
-    lesson_known AS (
-        SELECT l.lesson_id, l.user_id, l.starts, l.completes
-        FROM analytics.lesson_learners AS l
-        JOIN lesson_batch AS b ON b.lesson_id = l.lesson_id AND b.user_id = l.user_id
-    ),
     up_lesson_learners AS (
         INSERT INTO analytics.lesson_learners AS t (lesson_id, user_id, starts, completes, events)
         SELECT lesson_id, user_id, starts, completes, events FROM lesson_batch ORDER BY 1, 2
@@ -158,16 +153,18 @@ BEGIN
         SET starts = t.starts + EXCLUDED.starts,
             completes = t.completes + EXCLUDED.completes,
             events = t.events + EXCLUDED.events
+        RETURNING t.lesson_id, t.user_id, t.starts, t.completes
     ),
     up_lesson_activity AS (
         INSERT INTO analytics.lesson_activity AS t
             (lesson_id, learners_started, learners_completed, events)
         SELECT b.lesson_id,
-               count(*) FILTER (WHERE b.starts > 0 AND coalesce(k.starts, 0) = 0),
-               count(*) FILTER (WHERE b.completes > 0 AND coalesce(k.completes, 0) = 0),
+               -- Counts before the batch are the new counts less the batch's own.
+               count(*) FILTER (WHERE b.starts > 0 AND n.starts = b.starts),
+               count(*) FILTER (WHERE b.completes > 0 AND n.completes = b.completes),
                sum(b.events)
         FROM lesson_batch AS b
-        LEFT JOIN lesson_known AS k ON k.lesson_id = b.lesson_id AND k.user_id = b.user_id
+        JOIN up_lesson_learners AS n ON n.lesson_id = b.lesson_id AND n.user_id = b.user_id
         GROUP BY b.lesson_id
         ORDER BY b.lesson_id
         ON CONFLICT (lesson_id) DO UPDATE
