@@ -129,21 +129,25 @@ def scratch_copy(url: str) -> Iterator[str]:
         drop_database(copy)
 
 
-def one_day_fold(conn: Connection, columns: list[list[Any]]) -> float:
-    """Seconds the rollup trigger adds to inserting a whole day of events in one statement."""
-    elapsed = []
-    for rollups in (True, False):
-        with conn.transaction(force_rollback=True):
-            if not rollups:
-                conn.execute(DISABLE)
-            started = time.perf_counter()
-            conn.execute(INSERT, columns).fetchall()
-            elapsed.append(time.perf_counter() - started)
-    return elapsed[0] - elapsed[1]
+def one_day_fold(conn: Connection, columns: list[list[Any]], runs: int = 3) -> list[float]:
+    """Seconds the rollup trigger adds to inserting a whole day of events in one statement,
+    each run rolled back; the first run also reads the rollups' pages from disk."""
+    added = []
+    for _ in range(runs):
+        elapsed = []
+        for rollups in (True, False):
+            with conn.transaction(force_rollback=True):
+                if not rollups:
+                    conn.execute(DISABLE)
+                started = time.perf_counter()
+                conn.execute(INSERT, columns).fetchall()
+                elapsed.append(time.perf_counter() - started)
+        added.append(elapsed[0] - elapsed[1])
+    return added
 
 
 def ingest_table(
-    with_rollups: float, without: float, fold_s: float, events: int, size: int
+    with_rollups: float, without: float, fold_s: list[float], events: int, size: int
 ) -> Table:
     table = Table(title="Keeping the rollups current")
     table.add_column("measure")
@@ -151,8 +155,13 @@ def ingest_table(
     table.add_row(f"ingest rows/s, committed batches of {size}, without rollups",
                   f"{without:,.0f}")  # fmt: skip
     table.add_row(
-        f"ingest rows/s, batches of {size}, with the rollup trigger", f"{with_rollups:,.0f}"
+        f"ingest rows/s, committed batches of {size}, with the rollup trigger",
+        f"{with_rollups:,.0f}",
     )
     table.add_row("with / without", f"{with_rollups / without:.0%}")
-    table.add_row(f"rollup catch-up on one day of {events:,} new events", f"{fold_s:.2f} s")
+    table.add_row(
+        f"rollup catch-up on one day of {events:,} new events, median of {len(fold_s)}",
+        f"{statistics.median(fold_s):.2f} s",
+    )
+    table.add_row("  each run", ", ".join(f"{s:.2f} s" for s in fold_s))
     return table
