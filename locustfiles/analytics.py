@@ -15,13 +15,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+# Locust puts the locustfile's directory on sys.path: the gate travels with this file.
+from gate import CacheCounter, Targets, evaluate, percentile, text_table
 from gevent.lock import Semaphore
 from locust import FastHttpUser, between, events, task
 from locust.env import Environment
-from rich.console import Console
-from rich.table import Table
-
-from vedb.loadgate import CacheCounter, Targets, evaluate, percentile
 
 CACHE = CacheCounter()
 LEADERBOARD_HIT_MS: list[float] = []
@@ -54,7 +52,7 @@ def _arguments(parser: Any) -> None:
         default=Targets.min_hit_rate,
         help="cache hit rate to beat, 0..1, counted from X-Cache",
     )
-    parser.add_argument("--max-failures", type=int, default=Targets.max_failures)  # fmt: skip
+    parser.add_argument("--max-failures", type=int, default=Targets.max_failures)
 
 
 @events.request.add_listener
@@ -101,32 +99,33 @@ def _gate(environment: Environment, **_: Any) -> None:
     }
     p95 = {name: float(e.get_response_time_percentile(0.95)) for name, e in endpoints.items()}
     cached = percentile(LEADERBOARD_HIT_MS, 0.95) if LEADERBOARD_HIT_MS else None
-    checks = evaluate(targets, p95, float(stats.total.get_response_time_percentile(0.95)), cached,
-                      CACHE.hit_rate, stats.total.num_failures)  # fmt: skip
-    console = Console()
-    latency = Table(title="Latency per endpoint (ms)")
-    for header in ("endpoint", "requests", "p50", "p95", "p99", "hit rate"):
-        latency.add_column(header, justify="left" if header == "endpoint" else "right")
+    checks = evaluate(
+        targets,
+        p95,
+        float(stats.total.get_response_time_percentile(0.95)),
+        cached,
+        CACHE.hit_rate,
+        stats.total.num_failures,
+    )
+    rows = []
     for (name, method), entry in sorted(stats.entries.items()):
         counts = CACHE.by_name.get(name)
         rate = f"{counts['HIT'] / sum(counts.values()):.0%}" if counts else "-"
-        latency.add_row(f"{method} {name}", str(entry.num_requests),
-                        *(f"{entry.get_response_time_percentile(q):.0f}" for q in (0.5, 0.95, 0.99)), rate)  # fmt: skip
-    console.print(latency)
+        percentiles = (f"{entry.get_response_time_percentile(q):.0f}" for q in (0.5, 0.95, 0.99))
+        rows.append((f"{method} {name}", str(entry.num_requests), *percentiles, rate))
+    header = ("endpoint", "requests", "p50", "p95", "p99", "hit rate")
+    print(text_table("Latency per endpoint (ms)", header, rows))
     first = f"{LEADERBOARD_MISS_MS[0]:.1f} ms" if LEADERBOARD_MISS_MS else "-"
     hit_p50 = f"{percentile(LEADERBOARD_HIT_MS, 0.5):.1f} ms" if LEADERBOARD_HIT_MS else "-"
-    console.print(f"Leaderboard: first call (MISS) {first}, cached (HIT) p50 {hit_p50}, "
-                  f"p95 {cached or 0:.1f} ms over {len(LEADERBOARD_HIT_MS)} hits")  # fmt: skip
-    console.print(f"Cache: {dict(CACHE.total)} -> hit rate {CACHE.hit_rate:.1%}")
-    verdict = Table(title="Targets")
-    for header in ("check", "measured", "target", "result"):
-        verdict.add_column(header)
-    for check in checks:
-        verdict.add_row(check.name, check.value, check.target,
-                        "[green]PASS[/]" if check.passed else "[red]FAIL[/]")  # fmt: skip
-    console.print(verdict)
+    print(
+        f"Leaderboard: first call (MISS) {first}, cached (HIT) p50 {hit_p50}, "
+        f"p95 {cached or 0:.1f} ms over {len(LEADERBOARD_HIT_MS)} hits"
+    )
+    print(f"Cache: {dict(CACHE.total)} -> hit rate {CACHE.hit_rate:.1%}")
+    verdicts = [(c.name, c.value, c.target, "PASS" if c.passed else "FAIL") for c in checks]
+    print(text_table("Targets", ("check", "measured", "target", "result"), verdicts))
     passed = all(c.passed for c in checks)
-    console.print("[bold green]ALL TARGETS MET[/]" if passed else "[bold red]TARGETS MISSED[/]")
+    print("ALL TARGETS MET" if passed else "TARGETS MISSED", flush=True)
     environment.process_exit_code = 0 if passed else 1
 
 
@@ -145,16 +144,26 @@ class ApiUser(FastHttpUser):
 
     def _learn_ids(self) -> None:
         """Real student and course ids, from the API itself."""
-        board = self.client.get("/api/analytics/leaderboard?limit=100", headers=self.auth,
-                                name=ANALYTICS_PREFIX + "leaderboard")  # fmt: skip
+        board = self.client.get(
+            "/api/analytics/leaderboard?limit=100",
+            headers=self.auth,
+            name=ANALYTICS_PREFIX + "leaderboard",
+        )
         ApiUser.students = [row["user_id"] for row in board.json()] or [1]
-        top = self.client.get("/api/analytics/top_courses?limit=20", headers=self.auth,
-                              name=ANALYTICS_PREFIX + "top_courses")  # fmt: skip
+        top = self.client.get(
+            "/api/analytics/top_courses?limit=20",
+            headers=self.auth,
+            name=ANALYTICS_PREFIX + "top_courses",
+        )
         ApiUser.courses = [row["course_id"] for row in top.json()] or [1]
 
     def analytics(self, query: str, **params: int) -> None:
-        self.client.get(ANALYTICS_PREFIX + query, params=params, headers=self.auth,
-                        name=ANALYTICS_PREFIX + query)  # fmt: skip
+        self.client.get(
+            ANALYTICS_PREFIX + query,
+            params=params,
+            headers=self.auth,
+            name=ANALYTICS_PREFIX + query,
+        )
 
 
 class Student(ApiUser):
@@ -232,9 +241,16 @@ class EventWriter(ApiUser):
     def ingest(self) -> None:
         now = datetime.now(UTC).isoformat()
         session = str(uuid.uuid4())
-        events_ = [{"client_event_id": str(uuid.uuid4()), "user_id": random.choice(self.students),
-                    "session_id": session, "event_type": "LOGIN", "occurred_at": now}
-                   for _ in range(random.randint(1, 20))]  # fmt: skip
+        events_ = [
+            {
+                "client_event_id": str(uuid.uuid4()),
+                "user_id": random.choice(self.students),
+                "session_id": session,
+                "event_type": "LOGIN",
+                "occurred_at": now,
+            }
+            for _ in range(random.randint(1, 20))
+        ]
         self.client.post(
             "/api/events", json={"events": events_}, headers=self.auth, name="/api/events"
         )

@@ -1,6 +1,9 @@
-"""Deterministic, realistic data factories for every domain, and the size profiles."""
+"""Deterministic, realistic data factories for every domain, and the size profiles.
 
-from seeds.dataset import Dataset, generate
+`vedb.seed.tables` turns the factories' arrays into tables; nothing here imports `vedb` beyond
+its vocabulary (`vedb.domain`).
+"""
+
 from seeds.profiles import PROFILES, Profile, get_profile
 
-__all__ = ["PROFILES", "Dataset", "Profile", "generate", "get_profile"]
+__all__ = ["PROFILES", "Profile", "get_profile"]

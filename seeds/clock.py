@@ -10,13 +10,18 @@ from datetime import UTC, date, datetime
 import numpy as np
 import numpy.typing as npt
 
-from vedb.pgcopy import to_micros
-
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 LOCAL_OFFSET = 7 * HOUR
+PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    """A timestamptz's binary value: microseconds since 2000-01-01 UTC."""
+    return (moment - PG_EPOCH) // datetime.resolution
+
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]

@@ -22,48 +22,79 @@ def api_service(release_changes: list[OperationMeta]) -> None:
     env_file = f"{data.vedb_etc}/api.env"
     env = files.put(
         name="Write the API's env file (0600, from secrets)",
-        src=StringIO(render(
-            "vedb-api.env.j2", root=data.vedb_root, pool_max_size=data.api_pool_max_size,
-            database_url=database_url(
-                data.postgres_app_login, secrets.postgres_app_password.get_secret_value(),
-                data.database_host, data.postgres_port, data.database_name),
-            redis_url=redis_url(secrets.redis_password.get_secret_value(), data.redis_host,
-                                data.redis_port),
-            api_tokens_json=tokens_json(secrets),
-        )),
-        dest=env_file, user="root", group="root", mode="600", _temp_dir=data.vedb_etc,
-    )  # fmt: skip
+        src=StringIO(
+            render(
+                "vedb-api.env.j2",
+                root=data.vedb_root,
+                pool_max_size=data.api_pool_max_size,
+                database_url=database_url(
+                    data.postgres_app_login,
+                    secrets.postgres_app_password.get_secret_value(),
+                    data.database_host,
+                    data.postgres_port,
+                    data.database_name,
+                ),
+                redis_url=redis_url(
+                    secrets.redis_password.get_secret_value(), data.redis_host, data.redis_port
+                ),
+                api_tokens_json=tokens_json(secrets),
+            )
+        ),
+        dest=env_file,
+        user="root",
+        group="root",
+        mode="600",
+        _temp_dir=data.vedb_etc,
+    )
     unit = files.put(
         name=f"Install the {UNIT} unit",
-        src=StringIO(render(
-            "vedb-api.service.j2", user=data.service_user, env_file=env_file,
-            root=data.vedb_root, bind=data.api_bind, port=data.api_port,
-            workers=data.api_workers,
-        )),
-        dest=f"/etc/systemd/system/{UNIT}", user="root", group="root", mode="644",
-    )  # fmt: skip
+        src=StringIO(
+            render(
+                "vedb-api.service.j2",
+                user=data.service_user,
+                env_file=env_file,
+                root=data.vedb_root,
+                bind=data.api_bind,
+                port=data.api_port,
+                workers=data.api_workers,
+            )
+        ),
+        dest=f"/etc/systemd/system/{UNIT}",
+        user="root",
+        group="root",
+        mode="644",
+    )
     systemd.daemon_reload(name="Reload systemd for the changed unit", _if=unit.did_change)
-    started = systemd.service(name="Keep the API running and enabled at boot", service=UNIT,
-                              running=True, enabled=True)  # fmt: skip
+    started = systemd.service(
+        name="Keep the API running and enabled at boot", service=UNIT, running=True, enabled=True
+    )
     restarted = systemd.service(
-        name="Restart the API for the new release or configuration", service=UNIT,
-        restarted=True, _if=any_changed(env, unit, *release_changes),
-    )  # fmt: skip
+        name="Restart the API for the new release or configuration",
+        service=UNIT,
+        restarted=True,
+        _if=any_changed(env, unit, *release_changes),
+    )
     probe = "127.0.0.1" if data.api_bind in ("0.0.0.0", "::") else data.api_bind  # noqa: S104
     server.shell(
         name="Wait until /api/health answers 200",
-        commands=[f"{data.vedb_root}/venv/bin/python -m vedb.provision.wait_healthy "
-                  f"http://{probe}:{data.api_port}/api/health {data.api_health_timeout_s}"],
+        commands=[
+            f"{data.vedb_root}/venv/bin/python -m vedb.provision.wait_healthy "
+            f"http://{probe}:{data.api_port}/api/health {data.api_health_timeout_s}"
+        ],
         _if=any_changed(started, restarted),
-    )  # fmt: skip
+    )
 
 
 @deploy("Rollup catch-up timer")
 def refresh_timer() -> None:
     """`vedb refresh` every rollup_refresh_interval, as the service user with the API's env."""
     data = host.data
-    values = {"user": data.service_user, "env_file": f"{data.vedb_etc}/api.env",
-              "root": data.vedb_root, "interval": data.rollup_refresh_interval}  # fmt: skip
+    values = {
+        "user": data.service_user,
+        "env_file": f"{data.vedb_etc}/api.env",
+        "root": data.vedb_root,
+        "interval": data.rollup_refresh_interval,
+    }
     units = [
         files.put(
             name=f"Install the {REFRESH}.{kind} unit",
@@ -76,5 +107,9 @@ def refresh_timer() -> None:
         for kind in ("service", "timer")
     ]
     systemd.daemon_reload(name="Reload systemd for the changed timer", _if=any_changed(*units))
-    systemd.service(name="Keep the rollup catch-up timer enabled and running",
-                    service=f"{REFRESH}.timer", running=True, enabled=True)  # fmt: skip
+    systemd.service(
+        name="Keep the rollup catch-up timer enabled and running",
+        service=f"{REFRESH}.timer",
+        running=True,
+        enabled=True,
+    )

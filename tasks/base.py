@@ -9,5 +9,8 @@ from pyinfra.operations import files
 def base() -> None:
     files.directory(
         name="Create the root-only directory for secret files (0700)",
-        path=host.data.vedb_etc, user="root", group="root", mode="700",
-    )  # fmt: skip
+        path=host.data.vedb_etc,
+        user="root",
+        group="root",
+        mode="700",
+    )

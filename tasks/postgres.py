@@ -10,6 +10,7 @@ from pyinfra.operations import apt, files, postgres, server, systemd
 from pyinfra.operations.util import any_changed
 from yoyo import read_migrations
 
+from vedb.access import APP_ROLE, GROUP_ROLES, OWNER_ROLE, READONLY_ROLE
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
 from vedb.provision.operations import identifier, login_role, sql_unless, yoyo_apply
@@ -19,7 +20,6 @@ from vedb.templates import render
 PGDG_KEY_URL = "https://www.postgresql.org/media/keys/ACCC4CF8.asc"
 PGDG_KEYRING = "/usr/share/keyrings/pgdg.asc"
 AS_POSTGRES = {"_sudo": True, "_sudo_user": "postgres"}
-GROUP_ROLES = ("vedb_owner", "vedb_app", "vedb_readonly")
 
 # Validates the new files against the running server before touching it, then reloads, or
 # restarts when pg_file_settings says a changed setting can only be applied by a restart.
@@ -40,14 +40,17 @@ def _install(major: int) -> None:
             raise ValueError("postgres_pgdg = True needs postgres_major (e.g. 16) in host data")
         codename = host.get_fact(LinuxDistribution)["release_meta"]["VERSION_CODENAME"]
         files.download(name="Fetch the PGDG signing key", src=PGDG_KEY_URL, dest=PGDG_KEYRING)
-        repo = apt.repo(name="Add the PGDG repository", src=pgdg_source(codename, PGDG_KEYRING),
-                        filename="pgdg")  # fmt: skip
+        repo = apt.repo(
+            name="Add the PGDG repository", src=pgdg_source(codename, PGDG_KEYRING), filename="pgdg"
+        )
         apt.update(name="Refresh apt for the PGDG repository", _if=repo.did_change)
         package = f"postgresql-{major}"
     apt.packages(
-        name=f"Install PostgreSQL {major}", packages=[package],
-        update=True, cache_time=host.data.apt_cache_seconds,
-    )  # fmt: skip
+        name=f"Install PostgreSQL {major}",
+        packages=[package],
+        update=True,
+        cache_time=host.data.apt_cache_seconds,
+    )
 
 
 def _configure(major: int) -> None:
@@ -55,28 +58,53 @@ def _configure(major: int) -> None:
     conf_dir, service = f"/etc/postgresql/{major}/{cluster}", f"postgresql@{major}-{cluster}"
     conf = files.put(
         name="Render the tuned postgresql.conf",
-        src=StringIO(render_postgresql_conf(
-            host=host.name, memory_mb=data.postgres_memory_mb or host.get_fact(Memory),
-            cpus=host.get_fact(Cpus), disk=data.postgres_disk, profile=data.postgres_profile,
-            pg_major=major, listen_addresses=data.postgres_listen_addresses,
-            port=data.postgres_port, max_connections=data.postgres_max_connections,
-            log_min_duration_ms=data.postgres_log_min_duration_ms,
-            auto_explain_ms=data.postgres_auto_explain_ms, cluster=cluster,
-        )),
-        dest=f"{conf_dir}/postgresql.conf", user="postgres", group="postgres", mode="644",
-    )  # fmt: skip
+        src=StringIO(
+            render_postgresql_conf(
+                host=host.name,
+                memory_mb=data.postgres_memory_mb or host.get_fact(Memory),
+                cpus=host.get_fact(Cpus),
+                disk=data.postgres_disk,
+                profile=data.postgres_profile,
+                pg_major=major,
+                listen_addresses=data.postgres_listen_addresses,
+                port=data.postgres_port,
+                max_connections=data.postgres_max_connections,
+                log_min_duration_ms=data.postgres_log_min_duration_ms,
+                auto_explain_ms=data.postgres_auto_explain_ms,
+                cluster=cluster,
+            )
+        ),
+        dest=f"{conf_dir}/postgresql.conf",
+        user="postgres",
+        group="postgres",
+        mode="644",
+    )
     hba = files.put(
         name="Render pg_hba.conf: scram-sha-256 only, from the configured networks",
-        src=StringIO(render("pg_hba.conf.j2", host=host.name, database=data.database_name,
-                            allowed_networks=data.postgres_allowed_networks)),
-        dest=f"{conf_dir}/pg_hba.conf", user="postgres", group="postgres", mode="640",
-    )  # fmt: skip
-    systemd.service(name="Keep PostgreSQL running and enabled at boot", service=service,
-                    running=True, enabled=True)  # fmt: skip
+        src=StringIO(
+            render(
+                "pg_hba.conf.j2",
+                host=host.name,
+                database=data.database_name,
+                allowed_networks=data.postgres_allowed_networks,
+            )
+        ),
+        dest=f"{conf_dir}/pg_hba.conf",
+        user="postgres",
+        group="postgres",
+        mode="640",
+    )
+    systemd.service(
+        name="Keep PostgreSQL running and enabled at boot",
+        service=service,
+        running=True,
+        enabled=True,
+    )
     server.shell(
         name="Apply the configuration: reload, or restart if a restart-only setting changed",
-        commands=[APPLY_CONFIG.format(service=service)], _if=any_changed(conf, hba),
-    )  # fmt: skip
+        commands=[APPLY_CONFIG.format(service=service)],
+        _if=any_changed(conf, hba),
+    )
 
 
 def _database() -> None:
@@ -85,29 +113,37 @@ def _database() -> None:
     name = data.database_name
     quoted = identifier(name)  # refuses anything but a plain name before it reaches SQL
     for group in GROUP_ROLES:
-        postgres.role(name=f"Create the group role {group}", role=group, login=False,
-                      **AS_POSTGRES)  # fmt: skip
+        postgres.role(name=f"Create the group role {group}", role=group, login=False, **AS_POSTGRES)
     logins = (
-        (data.postgres_owner_login, secrets.postgres_owner_password, ["vedb_owner"]),
-        (data.postgres_app_login, secrets.postgres_app_password, ["vedb_app", "vedb_readonly"]),
-        (data.postgres_readonly_login, secrets.postgres_readonly_password, ["vedb_readonly"]),
+        (data.postgres_owner_login, secrets.postgres_owner_password, [OWNER_ROLE]),
+        (data.postgres_app_login, secrets.postgres_app_password, [APP_ROLE, READONLY_ROLE]),
+        (data.postgres_readonly_login, secrets.postgres_readonly_password, [READONLY_ROLE]),
     )
     for login, password, groups in logins:
         login_role(
             name=f"Login role {login} in {', '.join(groups)}, password from secrets",
-            role=login, password=password.get_secret_value(), member_of=groups, **AS_POSTGRES,
-        )  # fmt: skip
+            role=login,
+            password=password.get_secret_value(),
+            member_of=groups,
+            **AS_POSTGRES,
+        )
     postgres.database(
         name=f"Create the database {name}, owned by {data.postgres_owner_login}",
-        database=name, owner=data.postgres_owner_login, encoding="UTF8", template="template0",
-        lc_collate="C.UTF-8", lc_ctype="C.UTF-8", **AS_POSTGRES,
-    )  # fmt: skip
+        database=name,
+        owner=data.postgres_owner_login,
+        encoding="UTF8",
+        template="template0",
+        lc_collate="C.UTF-8",
+        lc_ctype="C.UTF-8",
+        **AS_POSTGRES,
+    )
     sql_unless(
         name="Create the pg_stat_statements extension (preloaded; this makes its view readable)",
         database=name,
         satisfied="SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_stat_statements')",
-        statement="CREATE EXTENSION pg_stat_statements", **AS_POSTGRES,
-    )  # fmt: skip
+        statement="CREATE EXTENSION pg_stat_statements",
+        **AS_POSTGRES,
+    )
     setting = f"vedb.environment={data.database_environment}"
     sql_unless(
         name=f"Mark the database as {data.database_environment} (read by `vedb seed`)",
@@ -117,10 +153,9 @@ def _database() -> None:
             f"ON d.oid = s.setdatabase WHERE d.datname = '{name}' AND s.setrole = 0 "
             f"AND '{setting}' = ANY (s.setconfig))"
         ),
-        statement=(f"ALTER DATABASE {quoted} SET vedb.environment = "
-                   f"'{data.database_environment}'"),
+        statement=(f"ALTER DATABASE {quoted} SET vedb.environment = '{data.database_environment}'"),
         **AS_POSTGRES,
-    )  # fmt: skip
+    )
 
 
 def _migrate() -> None:
@@ -129,19 +164,30 @@ def _migrate() -> None:
     env_file = f"{data.vedb_etc}/migrate.env"
     files.put(
         name="Write the migrating login's env file (0600, from secrets)",
-        src=StringIO(render("vedb-migrate.env.j2",
-                            password=secrets.postgres_owner_password.get_secret_value())),
-        dest=env_file, user="root", group="root", mode="600", _temp_dir=data.vedb_etc,
-    )  # fmt: skip
-    url = (f"postgresql://{data.postgres_owner_login}@127.0.0.1:{data.postgres_port}/"
-           f"{data.database_name}")  # fmt: skip
+        src=StringIO(
+            render(
+                "vedb-migrate.env.j2", password=secrets.postgres_owner_password.get_secret_value()
+            )
+        ),
+        dest=env_file,
+        user="root",
+        group="root",
+        mode="600",
+        _temp_dir=data.vedb_etc,
+    )
+    url = (
+        f"postgresql://{data.postgres_owner_login}@127.0.0.1:{data.postgres_port}/"
+        f"{data.database_name}"
+    )
     yoyo_apply(
         name="Apply the pending migrations with yoyo",
         migration_ids=[m.id for m in read_migrations(str(REPO_ROOT / "migrations"))],
         database=data.database_name,
-        command=(f"set -a && . {env_file} && set +a && {data.vedb_root}/venv/bin/yoyo apply "
-                 f"--batch --no-config-file --database {url} {data.vedb_root}/migrations"),
-    )  # fmt: skip
+        command=(
+            f"set -a && . {env_file} && set +a && {data.vedb_root}/venv/bin/yoyo apply "
+            f"--batch --no-config-file --database {url} {data.vedb_root}/migrations"
+        ),
+    )
 
 
 @deploy("PostgreSQL")

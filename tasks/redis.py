@@ -15,25 +15,42 @@ from vedb.templates import render
 def redis_server() -> None:
     data = host.data
     apt.packages(
-        name="Install Redis", packages=["redis-server"],
-        update=True, cache_time=data.apt_cache_seconds,
-    )  # fmt: skip
+        name="Install Redis",
+        packages=["redis-server"],
+        update=True,
+        cache_time=data.apt_cache_seconds,
+    )
     memory_mb = host.get_fact(Memory)
     conf = files.put(
         name="Render redis.conf: requirepass, maxmemory with allkeys-lru, no persistence",
-        src=StringIO(render(
-            "redis.conf.j2", host=host.name, bind=data.redis_bind, port=data.redis_port,
-            password=deploy_secrets(data.secrets_file).redis_password.get_secret_value(),
-            memory_mb=memory_mb, maxmemory_fraction=data.redis_maxmemory_fraction,
-            maxmemory_mb=redis_maxmemory_mb(memory_mb, data.redis_maxmemory_fraction),
-        )),
+        src=StringIO(
+            render(
+                "redis.conf.j2",
+                host=host.name,
+                bind=data.redis_bind,
+                port=data.redis_port,
+                password=deploy_secrets(data.secrets_file).redis_password.get_secret_value(),
+                memory_mb=memory_mb,
+                maxmemory_fraction=data.redis_maxmemory_fraction,
+                maxmemory_mb=redis_maxmemory_mb(memory_mb, data.redis_maxmemory_fraction),
+            )
+        ),
         # /etc/redis is redis-only (2770): the file never sits anywhere readable by others.
-        dest="/etc/redis/redis.conf", user="redis", group="redis", mode="640",
+        dest="/etc/redis/redis.conf",
+        user="redis",
+        group="redis",
+        mode="640",
         _temp_dir=data.vedb_etc,
-    )  # fmt: skip
-    systemd.service(name="Keep Redis running and enabled at boot", service="redis-server",
-                    running=True, enabled=True)  # fmt: skip
+    )
+    systemd.service(
+        name="Keep Redis running and enabled at boot",
+        service="redis-server",
+        running=True,
+        enabled=True,
+    )
     systemd.service(
         name="Restart Redis for the new configuration (a cache: nothing is lost but warmth)",
-        service="redis-server", restarted=True, _if=conf.did_change,
-    )  # fmt: skip
+        service="redis-server",
+        restarted=True,
+        _if=conf.did_change,
+    )

@@ -17,7 +17,7 @@ import pytest
 from tests.sql import fixture
 from vedb import migrations
 from vedb.databases import create_database, drop_database
-from vedb.seed_command import seed_database
+from vedb.seed.command import seed_database
 from vedb.settings import REPO_ROOT, Settings
 from vedb.stack import Stack, StackError, start_stack
 
@@ -25,8 +25,9 @@ from vedb.stack import Stack, StackError, start_stack
 def _git_status() -> str | None:
     if shutil.which("git") is None or not (REPO_ROOT / ".git").exists():
         return None
-    return subprocess.run(["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    return subprocess.run(
+        ["git", "status", "--porcelain"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    ).stdout
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from vedb import migrations
 from vedb.databases import create_database, drop_database, with_database
-from vedb.seed_command import SeedResult, seed_database
+from vedb.seed.command import SeedResult, seed_database
 from vedb.stack.binaries import postgres_bin_dir
 
 PGBENCH_ROWS_PER_SCALE = 100_000

@@ -57,10 +57,21 @@ def wrk(url: str, token: str, connections: int, seconds: int) -> WrkResult:
     if binary is None:
         raise BenchError("wrk is not installed: apt-get install wrk")
     done = subprocess.run(
-        [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-H", f"Authorization: Bearer {token}", url],
-        capture_output=True, text=True, check=True, timeout=seconds + 60,
-    )  # fmt: skip
+        [
+            binary,
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    )
     rate = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
     p99 = re.search(r"99%\s+(\S+)", done.stdout)
     if rate is None or "Non-2xx" in done.stdout:
@@ -75,9 +86,20 @@ def bare_server(body: bytes, workers: int) -> Iterator[str]:
         path.write_bytes(body)
         port = free_port()
         env = {**os.environ, BODY_FILE: str(path)}
-        command = [sys.executable, "-m", "uvicorn", "vedb.bench_api:bare_app", "--factory",
-                   "--port", str(port), "--workers", str(workers), "--no-access-log",
-                   "--log-level", "warning"]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "vedb.bench_api:bare_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         process = subprocess.Popen(command, env=env)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -103,12 +125,15 @@ def bench_api(
             raise BenchError(f"{PATH} was not served from the cache: {cached.headers}")
         with bare_server(cached.content, workers) as bare:
             results = [wrk(f"{base}{PATH}", token, connections, seconds) for base in (api, bare)]
-    table = Table(title=f"Cached throughput: wrk, {connections} connections, {seconds} s, "
-                        f"uvicorn --workers {workers}")  # fmt: skip
+    table = Table(
+        title=f"Cached throughput: wrk, {connections} connections, {seconds} s, "
+        f"uvicorn --workers {workers}"
+    )
     for header in ("server", "requests/s", "p99 latency"):
         table.add_column(header, justify="left" if header == "server" else "right")
-    for name, result in zip(("vedb API, X-Cache: HIT", "bare Starlette, same bytes"), results,
-                            strict=True):  # fmt: skip
+    for name, result in zip(
+        ("vedb API, X-Cache: HIT", "bare Starlette, same bytes"), results, strict=True
+    ):
         table.add_row(name, f"{result.requests_per_s:,.0f}", result.latency)
     table.add_row("API / bare", f"{results[0].requests_per_s / results[1].requests_per_s:.0%}", "")
     return table

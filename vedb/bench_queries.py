@@ -78,9 +78,14 @@ def query_table(timings: list[Timing]) -> Table:
         table.add_column(header, justify="left" if header == "query" else "right")
     for t in timings:
         raw95, roll95 = _percentile(t.raw_ms, 0.95), _percentile(t.rollup_ms, 0.95)
-        table.add_row(t.label, f"{statistics.median(t.raw_ms):.1f}", f"{raw95:.1f}",
-                      f"{statistics.median(t.rollup_ms):.2f}", f"{roll95:.2f}",
-                      f"{raw95 / roll95:,.0f}x")  # fmt: skip
+        table.add_row(
+            t.label,
+            f"{statistics.median(t.raw_ms):.1f}",
+            f"{raw95:.1f}",
+            f"{statistics.median(t.rollup_ms):.2f}",
+            f"{roll95:.2f}",
+            f"{raw95 / roll95:,.0f}x",
+        )
     return table
 
 
@@ -152,8 +157,7 @@ def ingest_table(
     table = Table(title="Keeping the rollups current")
     table.add_column("measure")
     table.add_column("value", justify="right")
-    table.add_row(f"ingest rows/s, committed batches of {size}, without rollups",
-                  f"{without:,.0f}")  # fmt: skip
+    table.add_row(f"ingest rows/s, committed batches of {size}, without rollups", f"{without:,.0f}")
     table.add_row(
         f"ingest rows/s, committed batches of {size}, with the rollup trigger",
         f"{with_rollups:,.0f}",

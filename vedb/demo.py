@@ -15,7 +15,8 @@ from pathlib import Path
 from rich.console import Console
 
 from vedb import migrations
-from vedb.seed_command import seed_database
+from vedb.access import ANALYTICS, INGEST
+from vedb.seed.command import seed_database
 from vedb.settings import REPO_ROOT, Settings
 from vedb.stack import StackError, detached
 from vedb.stack.servers import free_port
@@ -38,14 +39,16 @@ def api_server(
     """`vedb serve` in the background until the block ends; yields its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
-    env.update(VEDB_DATABASE_URL=database_url, VEDB_REDIS_URL=redis_url,
-               VEDB_API_TOKENS=json.dumps({token: ["analytics", "ingest"]}))  # fmt: skip
+    env.update(
+        VEDB_DATABASE_URL=database_url,
+        VEDB_REDIS_URL=redis_url,
+        VEDB_API_TOKENS=json.dumps({token: [ANALYTICS, INGEST]}),
+    )
     log = Path(REPO_ROOT / "results" / "api.log")
     log.parent.mkdir(exist_ok=True)
     with log.open("w") as out:
         command = [str(BIN / "vedb"), "serve", "--port", str(port), "--workers", str(workers)]
-        process = subprocess.Popen(command, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         problem = wait_healthy(f"{base}/api/health", 60, process=process)
@@ -62,9 +65,15 @@ def api_server(
 
 
 def locust_command(  # noqa: PLR0913 -- locust's own knobs, passed through
-    base: str, token: str, *, headless: bool, users: int, seconds: int, results: Path,
+    base: str,
+    token: str,
+    *,
+    headless: bool,
+    users: int,
+    seconds: int,
+    results: Path,
     extra: list[str],
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--host", base, "--token", token]
     if headless:
         # Ramp up over about 5 s, as real traffic does, not in one instant.
@@ -91,8 +100,15 @@ def run_demo(
         results = REPO_ROOT / "results" / profile
         with api_server(url, stack.redis.url, token, console) as base:
             gate = GATES.get(profile, [])
-            command = locust_command(base, token, headless=not ui, users=users, seconds=seconds,
-                                     results=results, extra=gate + extra)  # fmt: skip
+            command = locust_command(
+                base,
+                token,
+                headless=not ui,
+                users=users,
+                seconds=seconds,
+                results=results,
+                extra=gate + extra,
+            )
             if ui:
                 console.print(
                     "locust web UI: http://127.0.0.1:8089 (Ctrl-C stops; the stack stays up)"

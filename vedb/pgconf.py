@@ -7,10 +7,20 @@ from vedb.tuning import Disk, Profile, Setting, postgres_settings
 
 
 def render_postgresql_conf(  # noqa: PLR0913 -- the host's facts and data, by name
-    *, host: str, memory_mb: int, cpus: int, disk: Disk, profile: Profile, pg_major: int,
-    listen_addresses: str = "localhost", port: int = 5432, max_connections: int | None = None,
-    log_min_duration_ms: int = 500, auto_explain_ms: int = 1000, cluster: str | None = None,
-) -> str:  # fmt: skip
+    *,
+    host: str,
+    memory_mb: int,
+    cpus: int,
+    disk: Disk,
+    profile: Profile,
+    pg_major: int,
+    listen_addresses: str = "localhost",
+    port: int = 5432,
+    max_connections: int | None = None,
+    log_min_duration_ms: int = 500,
+    auto_explain_ms: int = 1000,
+    cluster: str | None = None,
+) -> str:
     """The whole file. With ``cluster`` (a Debian cluster name, e.g. "main") it also carries
     the file locations and TLS lines Debian's own postgresql.conf would have held."""
     settings = postgres_settings(memory_mb, cpus, disk, profile, pg_major, max_connections)
@@ -22,7 +32,17 @@ def render_postgresql_conf(  # noqa: PLR0913 -- the host's facts and data, by na
 
     return render(
         "postgresql.conf.j2",
-        host=host, memory_mb=memory_mb, cpus=cpus, disk=disk, profile=profile, pg_major=pg_major,
-        listen_addresses=listen_addresses, port=port, settings=settings, line=line,
-        log_min_duration_ms=log_min_duration_ms, auto_explain_ms=auto_explain_ms, cluster=cluster,
-    )  # fmt: skip
+        host=host,
+        memory_mb=memory_mb,
+        cpus=cpus,
+        disk=disk,
+        profile=profile,
+        pg_major=pg_major,
+        listen_addresses=listen_addresses,
+        port=port,
+        settings=settings,
+        line=line,
+        log_min_duration_ms=log_min_duration_ms,
+        auto_explain_ms=auto_explain_ms,
+        cluster=cluster,
+    )

@@ -16,9 +16,12 @@ TEMPLATES = REPO_ROOT / "templates"
 def _environment() -> Environment:
     # Config files, not HTML: autoescaping would corrupt them.
     return Environment(  # noqa: S701
-        loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-    )  # fmt: skip
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render(name: str, **context: Any) -> str:

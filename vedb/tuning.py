@@ -18,8 +18,13 @@ DISKS: tuple[Disk, ...] = ("hdd", "ssd", "nvme")
 KB_PER_MB = 1024
 KB_PER_GB = 1024 * 1024
 DEFAULT_CONNECTIONS = {"web": 200, "oltp": 300, "dw": 40, "mixed": 100, "desktop": 20}
-WAL_SIZES_MB = {"web": (1024, 4096), "oltp": (2048, 8192), "dw": (4096, 16384),
-                "mixed": (1024, 4096), "desktop": (100, 2048)}  # fmt: skip
+WAL_SIZES_MB = {
+    "web": (1024, 4096),
+    "oltp": (2048, 8192),
+    "dw": (4096, 16384),
+    "mixed": (1024, 4096),
+    "desktop": (100, 2048),
+}
 WORK_MEM_DIVISOR = {"web": 1, "oltp": 1, "dw": 2, "mixed": 2, "desktop": 6}
 RANDOM_PAGE_COST = {"hdd": "4", "ssd": "1.1", "nvme": "1.1"}
 # PGTune: hdd 2, ssd 200 (and 300 for SAN); NVMe queues run deeper still.
@@ -45,9 +50,13 @@ def memory(kb: int) -> str:
 
 
 def postgres_settings(
-    memory_mb: int, cpus: int, disk: Disk, profile: Profile, pg_major: int,
+    memory_mb: int,
+    cpus: int,
+    disk: Disk,
+    profile: Profile,
+    pg_major: int,
     max_connections: int | None = None,
-) -> dict[str, Setting]:  # fmt: skip
+) -> dict[str, Setting]:
     """The tuned settings, in postgresql.conf.sample's order."""
     if memory_mb < 256 or cpus < 1 or pg_major < 13:
         raise ValueError(f"unsupported host: {memory_mb} MB, {cpus} CPUs, PostgreSQL {pg_major}")

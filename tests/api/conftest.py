@@ -24,8 +24,13 @@ INGEST = {"Authorization": "Bearer ingest-token"}
 @pytest.fixture
 def settings(fixture_db: str, stack: Stack) -> Settings:
     redis.Redis.from_url(stack.redis.url).flushdb()
-    return Settings(database_url=fixture_db, redis_url=stack.redis.url, api_tokens=TOKENS,
-                    test_database_url=None, test_redis_url=None)  # fmt: skip
+    return Settings(
+        database_url=fixture_db,
+        redis_url=stack.redis.url,
+        api_tokens=TOKENS,
+        test_database_url=None,
+        test_redis_url=None,
+    )
 
 
 @asynccontextmanager

@@ -15,16 +15,23 @@ from tests.migrations.catalog import HEAD
 from tests.sql.conftest import CATALOG
 from vedb.settings import Settings
 
-PARAMS = {"student_behavior_pattern": {"user_id": 1}, "course_engagement_metrics": {"course_id": 2},
-          "lesson_dropoff": {"course_id": 1}}  # fmt: skip
+PARAMS = {
+    "student_behavior_pattern": {"user_id": 1},
+    "course_engagement_metrics": {"course_id": 2},
+    "lesson_dropoff": {"course_id": 1},
+}
 
 
 async def test_health_reports_database_redis_and_migration_head(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "up", "redis": "up",
-                               "migration_head": HEAD,
-                               "version": "0.1.0"}  # fmt: skip
+    assert response.json() == {
+        "status": "ok",
+        "database": "up",
+        "redis": "up",
+        "migration_head": HEAD,
+        "version": "0.1.0",
+    }
 
 
 async def test_redis_down_is_degraded_not_down(settings: Settings) -> None:
@@ -126,8 +133,9 @@ async def test_bad_parameters_get_422_naming_the_parameter(
         ("/api/analytics/at_risk_students", ANALYTICS, 200),
     ],
 )
-async def test_tokens_and_scopes(client: httpx.AsyncClient, path: str, headers: dict[str, str],
-                                 status: int) -> None:  # fmt: skip
+async def test_tokens_and_scopes(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], status: int
+) -> None:
     response = await client.get(path, headers=headers)
     assert response.status_code == status
     if status in (401, 403):
@@ -135,8 +143,14 @@ async def test_tokens_and_scopes(client: httpx.AsyncClient, path: str, headers: 
 
 
 def event(**overrides: Any) -> dict[str, Any]:
-    return {"client_event_id": str(uuid.uuid4()), "user_id": 4, "session_id": str(uuid.uuid4()),
-            "event_type": "LOGIN", "occurred_at": datetime.now(UTC).isoformat(), **overrides}  # fmt: skip
+    return {
+        "client_event_id": str(uuid.uuid4()),
+        "user_id": 4,
+        "session_id": str(uuid.uuid4()),
+        "event_type": "LOGIN",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        **overrides,
+    }
 
 
 async def test_ingest_is_idempotent_and_keeps_cached_answers_for_their_ttl(
@@ -189,8 +203,9 @@ async def test_ingest_is_idempotent_and_keeps_cached_answers_for_their_ttl(
         ([event()] * 501, 422, "at most 500 events"),
     ],
 )
-async def test_bad_batches_are_refused_whole(client: httpx.AsyncClient, fixture_db: str, events: list[Any],
-                                             status: int, message: str) -> None:  # fmt: skip
+async def test_bad_batches_are_refused_whole(
+    client: httpx.AsyncClient, fixture_db: str, events: list[Any], status: int, message: str
+) -> None:
     with psycopg.connect(fixture_db) as conn:
         before = conn.execute("SELECT count(*) FROM analytics.behavior_log").fetchone()
     response = await client.post("/api/events", json={"events": events}, headers=INGEST)

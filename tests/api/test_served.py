@@ -29,11 +29,18 @@ PARAMS = {"course_engagement_metrics": {"course_id": 1}, "lesson_dropoff": {"cou
 def serve(database_url: str, redis_url: str, workers: int = 1) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
-    env.update(VEDB_DATABASE_URL=database_url, VEDB_REDIS_URL=redis_url,
-               VEDB_API_TOKENS=json.dumps({"all-token": ["analytics", "ingest"]}))  # fmt: skip
+    env.update(
+        VEDB_DATABASE_URL=database_url,
+        VEDB_REDIS_URL=redis_url,
+        VEDB_API_TOKENS=json.dumps({"all-token": ["analytics", "ingest"]}),
+    )
     vedb = str(Path(sys.executable).parent / "vedb")
-    process = subprocess.Popen([vedb, "serve", "--port", str(port), "--workers", str(workers)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    process = subprocess.Popen(
+        [vedb, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         problem = wait_healthy(f"{base}/api/health", 30, process=process)
@@ -73,13 +80,26 @@ def test_schemathesis_finds_no_5xx_and_no_schema_violation(
     # The CLI, not the pytest plugin: the plugin does not run on this pytest version.
     schemathesis_bin = str(Path(sys.executable).parent / "schemathesis")
     result = subprocess.run(
-        [schemathesis_bin, "run", f"{served_demo}/openapi.json", "--checks",
-         "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-         "--max-examples", "8", "--seed", "1", "-H", f"Authorization: {TOKEN['Authorization']}",
-         "--no-color"],
-        capture_output=True, text=True, check=False, timeout=600,
+        [
+            schemathesis_bin,
+            "run",
+            f"{served_demo}/openapi.json",
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            "--max-examples",
+            "8",
+            "--seed",
+            "1",
+            "-H",
+            f"Authorization: {TOKEN['Authorization']}",
+            "--no-color",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
         cwd=tmp_path,  # its example cache lands there, never in the checkout
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout[-6000:]
 
 

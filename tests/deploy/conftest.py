@@ -45,33 +45,51 @@ class Deployment:
         self.inventory_file = workdir / "inventory.toml"
 
     def run(self, **host_data: Any) -> DeployRun:
-        data = {"postgres_listen_addresses": "*", "postgres_allowed_networks": ["10.231.0.0/24"],
-                **host_data}  # fmt: skip
+        data = {
+            "postgres_listen_addresses": "*",
+            "postgres_allowed_networks": ["10.231.0.0/24"],
+            **host_data,
+        }
         lines = [
-            "[defaults]", 'ssh_user = "root"', f'ssh_key = "{self.host.key}"',
+            "[defaults]",
+            'ssh_user = "root"',
+            f'ssh_key = "{self.host.key}"',
             f'ssh_known_hosts_file = "{self.host.known_hosts}"',
-            'ssh_strict_host_key_checking = "accept-new"', "",
-            f'[hosts."{self.host.address}"]', 'environment = "staging"',
+            'ssh_strict_host_key_checking = "accept-new"',
+            "",
+            f'[hosts."{self.host.address}"]',
+            'environment = "staging"',
             # JSON's scalars and arrays are valid TOML values.
             *(f"{key} = {json.dumps(value)}" for key, value in data.items()),
-        ]  # fmt: skip
+        ]
         self.inventory_file.write_text("\n".join(lines) + "\n")
-        env = {**os.environ, "VEDB_INVENTORY_FILE": str(self.inventory_file),
-               "VEDB_SECRETS_FILE": str(self.secrets_file)}  # fmt: skip
+        env = {
+            **os.environ,
+            "VEDB_INVENTORY_FILE": str(self.inventory_file),
+            "VEDB_SECRETS_FILE": str(self.secrets_file),
+        }
         pyinfra = str(Path(sys.executable).parent / "pyinfra")
         started = time.monotonic()
         result = subprocess.run(
-            [pyinfra, "--json", "-y", "inventory.py", "deploy.py"], cwd=REPO_ROOT, env=env,
-            capture_output=True, text=True, timeout=1200, check=False,
-        )  # fmt: skip
+            [pyinfra, "--json", "-y", "inventory.py", "deploy.py"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
         try:
             results = json.loads(result.stdout).get("results") or {}
         except json.JSONDecodeError:
             results = {}
-        run = DeployRun(result.returncode, result.stderr + result.stdout, results,
-                        time.monotonic() - started)  # fmt: skip
-        print(f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
-              f"{len(run.changed())} operations changed")  # fmt: skip
+        run = DeployRun(
+            result.returncode, result.stderr + result.stdout, results, time.monotonic() - started
+        )
+        print(
+            f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
+            f"{len(run.changed())} operations changed"
+        )
         return run
 
 

@@ -28,9 +28,14 @@ UNITS_KB = {"kB": 1, "MB": 1024, "GB": 1024 * 1024}
 
 
 def connect(deployment: Deployment, **overrides: Any) -> psycopg.Connection[tuple[Any, ...]]:
-    params = {"host": deployment.host.address, "dbname": "vedb", "user": "vedb_api",
-              "password": deployment.secrets.postgres_app_password.get_secret_value(),
-              "connect_timeout": 5, **overrides}  # fmt: skip
+    params = {
+        "host": deployment.host.address,
+        "dbname": "vedb",
+        "user": "vedb_api",
+        "password": deployment.secrets.postgres_app_password.get_secret_value(),
+        "connect_timeout": 5,
+        **overrides,
+    }
     return psycopg.connect(**params, autocommit=True)
 
 
@@ -109,8 +114,10 @@ def test_redis_needs_the_password_and_is_a_bounded_cache(
     memory_mb, _ = host_hardware(host)
     assert values["maxmemory"] == str(int(memory_mb * 0.10) * 1024 * 1024)
     assert (values["maxmemory-policy"], values["save"], values["appendonly"]) == (
-        "allkeys-lru", "", "no",
-    )  # fmt: skip
+        "allkeys-lru",
+        "",
+        "no",
+    )
     assert values["bind"] == "127.0.0.1 -::1" and values["protected-mode"] == "yes"
 
 
@@ -160,8 +167,11 @@ def test_secrets_land_as_0600_files_and_the_api_runs_unprivileged(
 ) -> None:
     host = deployment.host
     modes = host.ssh("stat -c '%n %a %U' /etc/vedb /etc/vedb/api.env /etc/vedb/migrate.env")
-    assert modes.split("\n")[:3] == ["/etc/vedb 700 root", "/etc/vedb/api.env 600 root",
-                                     "/etc/vedb/migrate.env 600 root"]  # fmt: skip
+    assert modes.split("\n")[:3] == [
+        "/etc/vedb 700 root",
+        "/etc/vedb/api.env 600 root",
+        "/etc/vedb/migrate.env 600 root",
+    ]
     assert host.ssh("ps -o user= -C uvicorn | sort -u").split() == ["vedb"]
 
 

@@ -24,9 +24,15 @@ NAME = "vedb-vps"  # netns, machine and nft table name: one test host per machin
 SUBNET, GATEWAY, ADDRESS = "10.231.0.0/24", "10.231.0.1", "10.231.0.2"
 SUITE = "bookworm"
 PACKAGES = "openssh-server,python3,sudo,ca-certificates,systemd-sysv,dbus,procps,iproute2"
-TOOLS = {"debootstrap": "debootstrap", "systemd-nspawn": "systemd-container", "nft": "nftables",
-         "zstd": "zstd", "ssh": "openssh-client", "ssh-keygen": "openssh-client",
-         "ip": "iproute2"}  # fmt: skip
+TOOLS = {
+    "debootstrap": "debootstrap",
+    "systemd-nspawn": "systemd-container",
+    "nft": "nftables",
+    "zstd": "zstd",
+    "ssh": "openssh-client",
+    "ssh-keygen": "openssh-client",
+    "ip": "iproute2",
+}
 BOOT_TIMEOUT_S = 90
 
 
@@ -66,8 +72,15 @@ def rootfs_archive() -> Path:
     with tempfile.TemporaryDirectory(prefix="vedb-debootstrap-", dir=cache) as scratch:
         root = Path(scratch) / "root"
         try:
-            run("debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(root),
-                _mirror(), timeout=900)  # fmt: skip
+            run(
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={PACKAGES}",
+                SUITE,
+                str(root),
+                _mirror(),
+                timeout=900,
+            )
         finally:
             _unmount_below(root)
         for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
@@ -89,11 +102,22 @@ class Guest:
 
     def ssh(self, command: str, check: bool = True, timeout: float = 120) -> str:
         result = run(
-            "ssh", "-i", str(self.key), "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-            "-o", "ConnectTimeout=5", f"root@{self.address}", command,
-            check=False, timeout=timeout,
-        )  # fmt: skip
+            "ssh",
+            "-i",
+            str(self.key),
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-o",
+            "ConnectTimeout=5",
+            f"root@{self.address}",
+            command,
+            check=False,
+            timeout=timeout,
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"ssh {command!r} -> {result.returncode}: {result.stderr}")
         return result.stdout
@@ -122,21 +146,37 @@ def _prepare_root(root: Path, public_key: str) -> None:
 
 def _network_up() -> str:
     run("ip", "netns", "add", NAME)
-    run("ip", "link", "add", f"vh-{NAME}"[:15], "type", "veth", "peer", "name", "eth0",
-        "netns", NAME)  # fmt: skip
+    run(
+        "ip",
+        "link",
+        "add",
+        f"vh-{NAME}"[:15],
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        NAME,
+    )
     run("ip", "addr", "add", f"{GATEWAY}/24", "dev", f"vh-{NAME}"[:15])
     run("ip", "link", "set", f"vh-{NAME}"[:15], "mtu", "1400", "up")
-    for args in (("addr", "add", f"{ADDRESS}/24", "dev", "eth0"),
-                 ("link", "set", "eth0", "mtu", "1400", "up"), ("link", "set", "lo", "up"),
-                 ("route", "add", "default", "via", GATEWAY)):  # fmt: skip
+    for args in (
+        ("addr", "add", f"{ADDRESS}/24", "dev", "eth0"),
+        ("link", "set", "eth0", "mtu", "1400", "up"),
+        ("link", "set", "lo", "up"),
+        ("route", "add", "default", "via", GATEWAY),
+    ):
         run("ip", "-n", NAME, *args)
     forward = Path("/proc/sys/net/ipv4/ip_forward")
     previous = forward.read_text().strip()
     forward.write_text("1\n")
     outbound = run("ip", "-o", "route", "show", "default").stdout.split()[4]
-    script = (f"table ip {NAME.replace('-', '_')} {{\n chain post {{\n"
-              f"  type nat hook postrouting priority 100;\n"
-              f"  ip saddr {SUBNET} oifname {outbound} masquerade\n }}\n}}\n")  # fmt: skip
+    script = (
+        f"table ip {NAME.replace('-', '_')} {{\n chain post {{\n"
+        f"  type nat hook postrouting priority 100;\n"
+        f"  ip saddr {SUBNET} oifname {outbound} masquerade\n }}\n}}\n"
+    )
     subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, timeout=30)
     return previous
 
@@ -220,11 +260,23 @@ def booted_host() -> Iterator[Guest]:
         log = work / "nspawn.log"
         with log.open("wb") as out:
             nspawn = subprocess.Popen(
-                ["systemd-nspawn", "-b", "-D", str(root), f"--network-namespace-path=/run/netns/{NAME}",
-                 "--register=no", "--keep-unit", "-M", NAME, "--console=read-only"],
-                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    "systemd-nspawn",
+                    "-b",
+                    "-D",
+                    str(root),
+                    f"--network-namespace-path=/run/netns/{NAME}",
+                    "--register=no",
+                    "--keep-unit",
+                    "-M",
+                    NAME,
+                    "--console=read-only",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         known_hosts = work / "known_hosts"
         known_hosts.touch()
         host = Guest(ADDRESS, key, known_hosts, root)

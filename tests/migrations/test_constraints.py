@@ -87,34 +87,88 @@ BAD_ROWS = [
         PROGRESS + "(1, 1, 1, 'COMPLETED', 100, now(), now() - interval '1 day')",
     ),
     # gamification
-    ("point_ledger_delta_check", "INSERT INTO gamification.point_ledger (user_id, delta, reason) VALUES (1, 0, 'ADJUSTMENT')"),
-    ("point_ledger_reason_check", "INSERT INTO gamification.point_ledger (user_id, delta, reason) VALUES (1, 5, 'BRIBE')"),
-    ("point_ledger_user_id_fkey", "INSERT INTO gamification.point_ledger (user_id, delta, reason) VALUES (999, 5, 'ADJUSTMENT')"),
+    (
+        "point_ledger_delta_check",
+        "INSERT INTO gamification.point_ledger (user_id, delta, reason) VALUES (1, 0, 'ADJUSTMENT')",
+    ),
+    (
+        "point_ledger_reason_check",
+        "INSERT INTO gamification.point_ledger (user_id, delta, reason) VALUES (1, 5, 'BRIBE')",
+    ),
+    (
+        "point_ledger_user_id_fkey",
+        "INSERT INTO gamification.point_ledger (user_id, delta, reason) VALUES (999, 5, 'ADJUSTMENT')",
+    ),
     ("streaks_longest_check", "INSERT INTO gamification.streaks VALUES (2, 4, 3, current_date)"),
     ("streaks_current_check", "INSERT INTO gamification.streaks VALUES (2, -1, 0, current_date)"),
     ("streaks_active_check", "INSERT INTO gamification.streaks VALUES (2, 2, 2, NULL)"),
     ("streaks_pkey", "INSERT INTO gamification.streaks VALUES (1, 0, 0, NULL)"),
-    ("achievements_code_check", "INSERT INTO gamification.achievements (code, title) VALUES ('first', 'x')"),
-    ("achievements_code_key", "INSERT INTO gamification.achievements (code, title) VALUES ('FIRST_LESSON', 'x')"),
-    ("achievements_points_check", "INSERT INTO gamification.achievements (code, title, points) VALUES ('NEG', 'x', -5)"),
-    ("user_achievements_pkey", "INSERT INTO gamification.user_achievements (user_id, achievement_id) VALUES (1, 1)"),
-    ("user_achievements_achievement_id_fkey", "INSERT INTO gamification.user_achievements (user_id, achievement_id) VALUES (2, 999)"),
+    (
+        "achievements_code_check",
+        "INSERT INTO gamification.achievements (code, title) VALUES ('first', 'x')",
+    ),
+    (
+        "achievements_code_key",
+        "INSERT INTO gamification.achievements (code, title) VALUES ('FIRST_LESSON', 'x')",
+    ),
+    (
+        "achievements_points_check",
+        "INSERT INTO gamification.achievements (code, title, points) VALUES ('NEG', 'x', -5)",
+    ),
+    (
+        "user_achievements_pkey",
+        "INSERT INTO gamification.user_achievements (user_id, achievement_id) VALUES (1, 1)",
+    ),
+    (
+        "user_achievements_achievement_id_fkey",
+        "INSERT INTO gamification.user_achievements (user_id, achievement_id) VALUES (2, 999)",
+    ),
     # social
-    ("friendships_not_self_check", "INSERT INTO social.friendships (requester_id, addressee_id) VALUES (1, 1)"),
-    ("friendships_pair_key", "INSERT INTO social.friendships (requester_id, addressee_id) VALUES (2, 1)"),
+    (
+        "friendships_not_self_check",
+        "INSERT INTO social.friendships (requester_id, addressee_id) VALUES (1, 1)",
+    ),
+    (
+        "friendships_pair_key",
+        "INSERT INTO social.friendships (requester_id, addressee_id) VALUES (2, 1)",
+    ),
     ("friendships_status_check", "INSERT INTO social.friendships VALUES (2, 1, 'MAYBE')"),
-    ("friendships_addressee_id_fkey", "INSERT INTO social.friendships (requester_id, addressee_id) VALUES (1, 999)"),
-    ("follows_not_self_check", "INSERT INTO social.follows (follower_id, followee_id) VALUES (2, 2)"),
+    (
+        "friendships_addressee_id_fkey",
+        "INSERT INTO social.friendships (requester_id, addressee_id) VALUES (1, 999)",
+    ),
+    (
+        "follows_not_self_check",
+        "INSERT INTO social.follows (follower_id, followee_id) VALUES (2, 2)",
+    ),
     ("follows_pkey", "INSERT INTO social.follows (follower_id, followee_id) VALUES (1, 2)"),
     # analytics.behavior_log
-    ("behavior_log_event_type_check", EVENT + "(1, gen_random_uuid(), 'HACK', NULL, NULL, now(), '{}')"),
+    (
+        "behavior_log_event_type_check",
+        EVENT + "(1, gen_random_uuid(), 'HACK', NULL, NULL, now(), '{}')",
+    ),
     ("behavior_log_lesson_check", EVENT + "(1, gen_random_uuid(), 'LOGIN', NULL, 1, now(), '{}')"),
-    ("behavior_log_lesson_event_check", EVENT + "(1, gen_random_uuid(), 'LESSON_START', 1, NULL, now(), '{}')"),
-    ("behavior_log_lesson_fkey", EVENT + "(1, gen_random_uuid(), 'LESSON_START', 1, 2, now(), '{}')"),
-    ("behavior_log_payload_check", EVENT + "(1, gen_random_uuid(), 'LOGIN', NULL, NULL, now(), '[1]')"),
-    ("behavior_log_user_id_fkey", EVENT + "(999, gen_random_uuid(), 'LOGIN', NULL, NULL, now(), '{}')"),
-    ("behavior_log_course_id_fkey", EVENT + "(1, gen_random_uuid(), 'COURSE_VIEW', 999, NULL, now(), '{}')"),
-]  # fmt: skip
+    (
+        "behavior_log_lesson_event_check",
+        EVENT + "(1, gen_random_uuid(), 'LESSON_START', 1, NULL, now(), '{}')",
+    ),
+    (
+        "behavior_log_lesson_fkey",
+        EVENT + "(1, gen_random_uuid(), 'LESSON_START', 1, 2, now(), '{}')",
+    ),
+    (
+        "behavior_log_payload_check",
+        EVENT + "(1, gen_random_uuid(), 'LOGIN', NULL, NULL, now(), '[1]')",
+    ),
+    (
+        "behavior_log_user_id_fkey",
+        EVENT + "(999, gen_random_uuid(), 'LOGIN', NULL, NULL, now(), '{}')",
+    ),
+    (
+        "behavior_log_course_id_fkey",
+        EVENT + "(1, gen_random_uuid(), 'COURSE_VIEW', 999, NULL, now(), '{}')",
+    ),
+]
 
 
 @pytest.fixture

@@ -30,8 +30,11 @@ def test_squawk_reports_nothing() -> None:
     files = sorted(str(p) for p in MIGRATIONS.glob("*.sql"))
     result = subprocess.run(
         [squawk_binary(), "--reporter", "gcc", *files],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
 

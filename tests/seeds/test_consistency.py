@@ -90,8 +90,9 @@ def test_nothing_happens_after_the_anchor(seeded_db: str) -> None:
     ("fixture", "users", "courses", "events"),
     [("demo_db", 200, 25, 6_000), ("load_db", 20_000, 200, 1_000_000)],
 )
-def test_profile_sizes(request: pytest.FixtureRequest, fixture: str, users: int, courses: int,
-                       events: int) -> None:  # fmt: skip
+def test_profile_sizes(
+    request: pytest.FixtureRequest, fixture: str, users: int, courses: int, events: int
+) -> None:
     with psycopg.connect(request.getfixturevalue(fixture)) as conn:
         row = conn.execute(
             "SELECT (SELECT count(*) FROM learning.users), (SELECT count(*) FROM learning.courses),"

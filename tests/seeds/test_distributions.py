@@ -123,10 +123,10 @@ def test_a_real_population_is_at_risk(load_db: str) -> None:
 def test_gamified_learners_behave_differently(load_db: str, measure: str) -> None:
     per_user = {
         "completed lessons": "(SELECT count(*) FROM learning.user_progress p "
-                             "WHERE p.user_id = g.id AND p.status = 'COMPLETED')",
+        "WHERE p.user_id = g.id AND p.status = 'COMPLETED')",
         "active days": "(SELECT count(DISTINCT occurred_at::date) FROM analytics.behavior_log e "
-                       "WHERE e.user_id = g.id)",
-    }[measure]  # fmt: skip
+        "WHERE e.user_id = g.id)",
+    }[measure]
     with psycopg.connect(load_db) as conn:
         rows = dict(
             conn.execute(f"""

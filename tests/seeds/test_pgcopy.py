@@ -9,14 +9,17 @@ from decimal import Decimal
 import numpy as np
 import psycopg
 
-from vedb import pgcopy
+from vedb.seed import pgcopy
 
 NUMERICS = ["0", "0.00", "1", "9.99", "100.00", "-12.5", "10000", "12345.6789", "0.0001", "40.50"]
 
 
 def test_every_kind_round_trips(fresh_db: str) -> None:
-    moments = [datetime(2026, 11, 21, 23, 59, 59, 999999, tzinfo=UTC),
-               datetime(2000, 1, 1, tzinfo=UTC), datetime(1999, 12, 31, 23, 0, tzinfo=UTC)]  # fmt: skip
+    moments = [
+        datetime(2026, 11, 21, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(1999, 12, 31, 23, 0, tzinfo=UTC),
+    ]
     uuids = [uuid.UUID(int=0), uuid.uuid4(), uuid.UUID("ffffffff-0000-4000-8000-00000000ff00")]
     texts = ["a", "", "ünïcode ✓"]
     payloads = ['{"score": 100}', "{}", '{"a": [1, 2]}']
@@ -25,12 +28,19 @@ def test_every_kind_round_trips(fresh_db: str) -> None:
         pgcopy.Column("b", "bool", np.array([True, False, True])),
         pgcopy.Column("t", "timestamptz", pgcopy.timestamps(moments)),
         pgcopy.Column("d", "date", np.array([0, -1, 9821], np.int64)),
-        pgcopy.Column("u", "uuid", np.frombuffer(b"".join(u.bytes for u in uuids), np.uint8).reshape(3, 16)),
+        pgcopy.Column(
+            "u", "uuid", np.frombuffer(b"".join(u.bytes for u in uuids), np.uint8).reshape(3, 16)
+        ),
         pgcopy.Column("s", "bytes", np.array([0, 1, 2]), [pgcopy.text(t) for t in texts]),
-        pgcopy.Column("j", "bytes", np.array([2, 0, 1]), [pgcopy.jsonb(p) for p in payloads],
-                      null=np.array([False, True, False])),
+        pgcopy.Column(
+            "j",
+            "bytes",
+            np.array([2, 0, 1]),
+            [pgcopy.jsonb(p) for p in payloads],
+            null=np.array([False, True, False]),
+        ),
         pgcopy.Column("n", "bytes", np.array([0, 1, 2]), [pgcopy.numeric(v) for v in NUMERICS[:3]]),
-    ]  # fmt: skip
+    ]
     with psycopg.connect(fresh_db) as conn:
         conn.execute(
             "CREATE TABLE t (i bigint, b boolean, t timestamptz, d date, u uuid, s text,"

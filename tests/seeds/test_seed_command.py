@@ -13,13 +13,14 @@ import numpy as np
 import psycopg
 import pytest
 
-from seeds import generate, get_profile
+from seeds import get_profile
 from tests.conftest import migrated_database
 from tests.seeds.conftest import ANCHOR
 from vedb.databases import create_database, drop_database
-from vedb.seed_command import SEEDED_TABLES, seed_database
-from vedb.seed_progress import Silent
-from vedb.seeding import SeedRefused, checksums, load, row_counts
+from vedb.seed.command import seed_database
+from vedb.seed.load import SeedRefused, checksums, load, row_counts
+from vedb.seed.progress import Silent
+from vedb.seed.tables import SEEDED_TABLES, generate
 from vedb.stack import Stack
 
 VEDB = str(Path(sys.executable).parent / "vedb")
@@ -117,8 +118,13 @@ def test_unmigrated_database_and_unknown_profile_are_clear_errors(stack: Stack) 
 
 def run_vedb(*args: str, url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
-    return subprocess.run([VEDB, *args], env={**env, "VEDB_DATABASE_URL": url, "COLUMNS": "200"},
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [VEDB, *args],
+        env={**env, "VEDB_DATABASE_URL": url, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_cli_seeds_and_explains_refusals(migrated: str) -> None:

@@ -106,6 +106,15 @@ def load(url: str) -> None:
         conn.cursor().executemany(
             "INSERT INTO analytics.behavior_log (user_id, session_id, event_type, course_id,"
             " lesson_id, occurred_at) VALUES (%s, %s, %s, %s, %s, %s)",
-            [(e.user_id, SESSION[e.session], e.event_type, e.course_id, e.lesson_id, e.occurred_at)
-             for e in EVENTS],
-        )  # fmt: skip
+            [
+                (
+                    e.user_id,
+                    SESSION[e.session],
+                    e.event_type,
+                    e.course_id,
+                    e.lesson_id,
+                    e.occurred_at,
+                )
+                for e in EVENTS
+            ],
+        )

@@ -51,8 +51,9 @@ async def test_a_hit_returns_identical_rows(
     assert len(keys) == 1 and 0 < await redis_client.ttl(keys[0]) <= 300  # the header's TTL
 
 
-async def test_other_parameters_and_a_new_version_miss(cached: Analytics, fixture_db: str,
-                                                      redis_client: aioredis.Redis) -> None:  # fmt: skip
+async def test_other_parameters_and_a_new_version_miss(
+    cached: Analytics, fixture_db: str, redis_client: aioredis.Redis
+) -> None:
     await cached.run("leaderboard", {"limit": 3})
     assert (await cached.run("leaderboard", {"limit": 2})).cache == "MISS"
     bumped = {**CATALOG, "leaderboard": replace(CATALOG["leaderboard"], version=2)}
@@ -113,8 +114,9 @@ def silent_server() -> Iterator[int]:
 
 async def test_a_redis_that_never_answers_is_bypassed(fixture_db: str) -> None:
     with silent_server() as port:
-        client = aioredis.Redis(host="127.0.0.1", port=port, socket_timeout=0.2,
-                                socket_connect_timeout=0.2)  # fmt: skip
+        client = aioredis.Redis(
+            host="127.0.0.1", port=port, socket_timeout=0.2, socket_connect_timeout=0.2
+        )
         analytics = Analytics(CATALOG, connect_to(fixture_db), QueryCache(client))
         result = await asyncio.wait_for(analytics.run("leaderboard", {"limit": 3}), timeout=10)
         assert result.cache == "BYPASS" and [r.user_id for r in result.rows] == [1, 2, 3]  # type: ignore[attr-defined]

@@ -124,8 +124,15 @@ async def test_cohort_retention(analytics: Analytics) -> None:
                 for u, d in student_days()
                 if u in members and d >= week and (d - week).days // 7 == k
             }
-            expected.append({"cohort_week": week, "cohort_size": len(members), "week_number": k,
-                             "active_users": len(active), "retention": round(len(active) / len(members), 4)})  # fmt: skip
+            expected.append(
+                {
+                    "cohort_week": week,
+                    "cohort_size": len(members),
+                    "week_number": k,
+                    "active_users": len(active),
+                    "retention": round(len(active) / len(members), 4),
+                }
+            )
     assert await rows(analytics, "cohort_retention", weeks=weeks) == expected
 
 
@@ -146,20 +153,35 @@ async def test_student_behavior_pattern(analytics: Analytics) -> None:
         weekdays[e.occurred_at.weekday()] += 1
     # Session A runs 23:50 -> 00:10 (20 min), session E is one event (0 min): 10 min average.
     # Lesson activity: two events on ADVANCED course 2, one on BEGINNER course 1.
-    assert await rows(analytics, "student_behavior_pattern", user_id=1) == [{
-        "user_id": 1, "events": 4, "events_by_hour_utc": hours, "events_by_weekday": weekdays,
-        "favourite_event_types": ["LESSON_COMPLETE", "LESSON_START", "LOGIN"],
-        "sessions": 2, "avg_session_minutes": 10.0, "preferred_level": "ADVANCED",
-    }]  # fmt: skip
+    assert await rows(analytics, "student_behavior_pattern", user_id=1) == [
+        {
+            "user_id": 1,
+            "events": 4,
+            "events_by_hour_utc": hours,
+            "events_by_weekday": weekdays,
+            "favourite_event_types": ["LESSON_COMPLETE", "LESSON_START", "LOGIN"],
+            "sessions": 2,
+            "avg_session_minutes": 10.0,
+            "preferred_level": "ADVANCED",
+        }
+    ]
 
 
 async def test_student_behavior_pattern_of_a_user_without_events_and_of_nobody(
     analytics: Analytics,
 ) -> None:
-    assert await rows(analytics, "student_behavior_pattern", user_id=4) == [{
-        "user_id": 4, "events": 0, "events_by_hour_utc": [0] * 24, "events_by_weekday": [0] * 7,
-        "favourite_event_types": [], "sessions": 0, "avg_session_minutes": None, "preferred_level": None,
-    }]  # fmt: skip
+    assert await rows(analytics, "student_behavior_pattern", user_id=4) == [
+        {
+            "user_id": 4,
+            "events": 0,
+            "events_by_hour_utc": [0] * 24,
+            "events_by_weekday": [0] * 7,
+            "favourite_event_types": [],
+            "sessions": 0,
+            "avg_session_minutes": None,
+            "preferred_level": None,
+        }
+    ]
     assert await rows(analytics, "student_behavior_pattern", user_id=999) == []
 
 
@@ -195,30 +217,69 @@ async def test_at_risk_students(analytics: Analytics) -> None:
     last = at(15, 9 + 10 / 60)
     days = (fixture.NOW - last) // timedelta(days=1)
     risk = round(0.6 * min(days / (2 * 7), 1) + 0.4, 4)
-    assert await rows(analytics, "at_risk_students", inactive_days=7, limit=10) == [{
-        "user_id": 3, "display_name": "Chi", "enrolled_courses": 2, "avg_progress": 0.0,
-        "last_active_at": last, "days_inactive": days, "risk_score": risk,
-    }]  # fmt: skip
+    assert await rows(analytics, "at_risk_students", inactive_days=7, limit=10) == [
+        {
+            "user_id": 3,
+            "display_name": "Chi",
+            "enrolled_courses": 2,
+            "avg_progress": 0.0,
+            "last_active_at": last,
+            "days_inactive": days,
+            "risk_score": risk,
+        }
+    ]
     assert await rows(analytics, "at_risk_students", inactive_days=30) == []
 
 
 async def test_course_engagement_metrics(analytics: Analytics) -> None:
-    assert await rows(analytics, "course_engagement_metrics", course_id=2) == [{
-        "course_id": 2, "title": "Investing", "active_learners": 1, "events": 2,
-        "events_per_learner": 2.0,
-        "lessons": [
-            {"lesson_id": 3, "position": 1, "title": "Lesson 3", "learners_started": 0,
-             "learners_completed": 0, "events": 0, "completion_rate": None},
-            {"lesson_id": 4, "position": 2, "title": "Lesson 4", "learners_started": 1,
-             "learners_completed": 0, "events": 2, "completion_rate": 0.0},
-            {"lesson_id": 5, "position": 3, "title": "Lesson 5", "learners_started": 0,
-             "learners_completed": 0, "events": 0, "completion_rate": None},
-        ],
-    }]  # fmt: skip
-    assert await rows(analytics, "course_engagement_metrics", course_id=3) == [{
-        "course_id": 3, "title": "Draft", "active_learners": 0, "events": 0,
-        "events_per_learner": None, "lessons": [],
-    }]  # fmt: skip
+    assert await rows(analytics, "course_engagement_metrics", course_id=2) == [
+        {
+            "course_id": 2,
+            "title": "Investing",
+            "active_learners": 1,
+            "events": 2,
+            "events_per_learner": 2.0,
+            "lessons": [
+                {
+                    "lesson_id": 3,
+                    "position": 1,
+                    "title": "Lesson 3",
+                    "learners_started": 0,
+                    "learners_completed": 0,
+                    "events": 0,
+                    "completion_rate": None,
+                },
+                {
+                    "lesson_id": 4,
+                    "position": 2,
+                    "title": "Lesson 4",
+                    "learners_started": 1,
+                    "learners_completed": 0,
+                    "events": 2,
+                    "completion_rate": 0.0,
+                },
+                {
+                    "lesson_id": 5,
+                    "position": 3,
+                    "title": "Lesson 5",
+                    "learners_started": 0,
+                    "learners_completed": 0,
+                    "events": 0,
+                    "completion_rate": None,
+                },
+            ],
+        }
+    ]
+    assert await rows(analytics, "course_engagement_metrics", course_id=3) == [
+        {
+            "course_id": 3,
+            "title": "Draft",
+            "active_learners": 0,
+            "events": 0,
+            "events_per_learner": None,
+            "lessons": [],
+        }
+    ]
     assert await rows(analytics, "course_engagement_metrics", course_id=999) == []
 
 
@@ -226,13 +287,37 @@ async def test_top_courses(analytics: Analytics) -> None:
     # Course 1: 3 enrollments, 1 completion, 3 events by 3 learners in 30 days. Courses 2 and 3
     # tie on 1 enrollment and 0 completions; course 2's 2 recent events put it ahead.
     assert await rows(analytics, "top_courses", limit=10) == [
-        {"rank": 1, "course_id": 1, "title": "Budgeting", "level": "BEGINNER", "enrollments": 3,
-         "completions": 1, "active_learners_30d": 3, "events_30d": 3},
-        {"rank": 2, "course_id": 2, "title": "Investing", "level": "ADVANCED", "enrollments": 1,
-         "completions": 0, "active_learners_30d": 1, "events_30d": 2},
-        {"rank": 3, "course_id": 3, "title": "Draft", "level": "INTERMEDIATE", "enrollments": 1,
-         "completions": 0, "active_learners_30d": 0, "events_30d": 0},
-    ]  # fmt: skip
+        {
+            "rank": 1,
+            "course_id": 1,
+            "title": "Budgeting",
+            "level": "BEGINNER",
+            "enrollments": 3,
+            "completions": 1,
+            "active_learners_30d": 3,
+            "events_30d": 3,
+        },
+        {
+            "rank": 2,
+            "course_id": 2,
+            "title": "Investing",
+            "level": "ADVANCED",
+            "enrollments": 1,
+            "completions": 0,
+            "active_learners_30d": 1,
+            "events_30d": 2,
+        },
+        {
+            "rank": 3,
+            "course_id": 3,
+            "title": "Draft",
+            "level": "INTERMEDIATE",
+            "enrollments": 1,
+            "completions": 0,
+            "active_learners_30d": 0,
+            "events_30d": 0,
+        },
+    ]
 
 
 async def test_gamification_effectiveness(analytics: Analytics) -> None:
@@ -241,21 +326,47 @@ async def test_gamification_effectiveness(analytics: Analytics) -> None:
     # Others (Binh, Chi, Dung): 3 enrollments, none completed, 1 lesson done in all;
     # Binh and Chi active in 30 days, Dung never.
     assert await rows(analytics, "gamification_effectiveness") == [
-        {"group": "gamified", "students": 1, "enrollments": 2, "course_completion_rate": 0.5,
-         "avg_completed_lessons": 3.0, "active_30d_rate": 1.0},
-        {"group": "not_gamified", "students": 3, "enrollments": 3, "course_completion_rate": 0.0,
-         "avg_completed_lessons": 0.33, "active_30d_rate": 0.6667},
-    ]  # fmt: skip
+        {
+            "group": "gamified",
+            "students": 1,
+            "enrollments": 2,
+            "course_completion_rate": 0.5,
+            "avg_completed_lessons": 3.0,
+            "active_30d_rate": 1.0,
+        },
+        {
+            "group": "not_gamified",
+            "students": 3,
+            "enrollments": 3,
+            "course_completion_rate": 0.0,
+            "avg_completed_lessons": 0.33,
+            "active_30d_rate": 0.6667,
+        },
+    ]
 
 
 async def test_lesson_dropoff(analytics: Analytics) -> None:
     # Course 1: Ana finished it; Binh completed lesson 1 and Chi began it, both stopped there.
     assert await rows(analytics, "lesson_dropoff", course_id=1) == [
-        {"position": 1, "lesson_id": 1, "title": "Lesson 1", "started": 3, "completed": 2,
-         "stopped_here": 2, "dropoff_rate": 0.6667},
-        {"position": 2, "lesson_id": 2, "title": "Lesson 2", "started": 1, "completed": 1,
-         "stopped_here": 0, "dropoff_rate": 0.0},
-    ]  # fmt: skip
+        {
+            "position": 1,
+            "lesson_id": 1,
+            "title": "Lesson 1",
+            "started": 3,
+            "completed": 2,
+            "stopped_here": 2,
+            "dropoff_rate": 0.6667,
+        },
+        {
+            "position": 2,
+            "lesson_id": 2,
+            "title": "Lesson 2",
+            "started": 1,
+            "completed": 1,
+            "stopped_here": 0,
+            "dropoff_rate": 0.0,
+        },
+    ]
     assert await rows(analytics, "lesson_dropoff", course_id=3) == []
 
 
@@ -269,25 +380,51 @@ async def test_engagement_stickiness(analytics: Analytics) -> None:
 
 EMPTY = {
     ("daily_active_users", (("days", 2),)): [
-        {"day": TODAY - timedelta(days=1), "active_users": 0}, {"day": TODAY, "active_users": 0}],
+        {"day": TODAY - timedelta(days=1), "active_users": 0},
+        {"day": TODAY, "active_users": 0},
+    ],
     ("learning_funnel", ()): [
-        {"position": p, "stage": s, "learners": 0, "rate_from_previous": None, "rate_from_enrolled": None}
-        for p, s in enumerate(["enrolled", "started", "halfway", "completed"], start=1)],
+        {
+            "position": p,
+            "stage": s,
+            "learners": 0,
+            "rate_from_previous": None,
+            "rate_from_enrolled": None,
+        }
+        for p, s in enumerate(["enrolled", "started", "halfway", "completed"], start=1)
+    ],
     ("cohort_retention", ()): [],
     ("leaderboard", ()): [],
     ("student_behavior_pattern", (("user_id", 1),)): [],
     ("course_completion_by_level", ()): [
-        {"level": lv, "published_courses": 0, "enrollments": 0, "completions": 0, "completion_rate": None}
-        for lv in ("BEGINNER", "INTERMEDIATE", "ADVANCED")],
+        {
+            "level": lv,
+            "published_courses": 0,
+            "enrollments": 0,
+            "completions": 0,
+            "completion_rate": None,
+        }
+        for lv in ("BEGINNER", "INTERMEDIATE", "ADVANCED")
+    ],
     ("at_risk_students", ()): [],
     ("course_engagement_metrics", (("course_id", 1),)): [],
     ("top_courses", ()): [],
     ("gamification_effectiveness", ()): [
-        {"group": g, "students": 0, "enrollments": 0, "course_completion_rate": None,
-         "avg_completed_lessons": None, "active_30d_rate": None} for g in ("gamified", "not_gamified")],
+        {
+            "group": g,
+            "students": 0,
+            "enrollments": 0,
+            "course_completion_rate": None,
+            "avg_completed_lessons": None,
+            "active_30d_rate": None,
+        }
+        for g in ("gamified", "not_gamified")
+    ],
     ("lesson_dropoff", (("course_id", 1),)): [],
-    ("engagement_stickiness", (("days", 1),)): [{"day": TODAY, "dau": 0, "mau": 0, "stickiness": None}],
-}  # fmt: skip
+    ("engagement_stickiness", (("days", 1),)): [
+        {"day": TODAY, "dau": 0, "mau": 0, "stickiness": None}
+    ],
+}
 
 
 @pytest.mark.parametrize(("name", "params"), EMPTY, ids=[n for n, _ in EMPTY])
@@ -311,8 +448,12 @@ def test_every_query_is_tested_here() -> None:
 
 
 async def test_bad_parameters_never_reach_the_database(analytics: Analytics) -> None:
-    for name, params in [("leaderboard", {"limit": 0}), ("leaderboard", {"limit": "ten"}),
-                         ("lesson_dropoff", {}), ("top_courses", {"course_id": 1})]:  # fmt: skip
+    for name, params in [
+        ("leaderboard", {"limit": 0}),
+        ("leaderboard", {"limit": "ten"}),
+        ("lesson_dropoff", {}),
+        ("top_courses", {"course_id": 1}),
+    ]:
         with pytest.raises(ParamError):
             await analytics.run(name, params)
     with pytest.raises(UnknownQuery, match="unknown query 'nope'"):

@@ -157,8 +157,10 @@ def ingested_db(request: pytest.FixtureRequest, stack: Stack) -> Iterator[str]:
 def live_events(conn: psycopg.Connection[Any], count: int) -> list[dict[str, Any]]:
     """Events as clients send them: today, late ones from past days, new users' first."""
     rng = random.Random(7)  # noqa: S311 -- test traffic, not secrets
-    students = [r[0] for r in conn.execute(
-        "SELECT id FROM learning.users WHERE role = 'STUDENT' ORDER BY id")]  # fmt: skip
+    students = [
+        r[0]
+        for r in conn.execute("SELECT id FROM learning.users WHERE role = 'STUDENT' ORDER BY id")
+    ]
     lessons = conn.execute(
         "SELECT e.user_id, l.course_id, l.id FROM learning.enrollments e"
         " JOIN learning.lessons l ON l.course_id = e.course_id ORDER BY 1, 2, 3 LIMIT 2000"
@@ -169,13 +171,23 @@ def live_events(conn: psycopg.Connection[Any], count: int) -> list[dict[str, Any
         at = now - timedelta(
             days=rng.choice([0, 0, 0, 1, 3, 29, 31, 45, 90]), minutes=rng.randint(1, 600)
         )
-        base = {"client_event_id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()),
-                "occurred_at": at.isoformat()}  # fmt: skip
+        base = {
+            "client_event_id": str(uuid.uuid4()),
+            "session_id": str(uuid.uuid4()),
+            "occurred_at": at.isoformat(),
+        }
         if i % 3 == 0 and lessons:
             user, course, lesson = rng.choice(lessons)
             kind = rng.choice(["LESSON_START", "LESSON_COMPLETE", "VIDEO_PLAY", "QUIZ_SUBMIT"])
-            events.append({**base, "user_id": user, "event_type": kind, "course_id": course,
-                           "lesson_id": lesson})  # fmt: skip
+            events.append(
+                {
+                    **base,
+                    "user_id": user,
+                    "event_type": kind,
+                    "course_id": course,
+                    "lesson_id": lesson,
+                }
+            )
         else:
             # The newest students have the least history: their first days, weeks and months.
             user = rng.choice(students[-50:] if i % 2 else students)

@@ -19,13 +19,19 @@ from vedb.analytics.rows import ROW_MODELS, Row
 
 # PostgreSQL type OID -> the Python type psycopg returns for it.
 OID_TYPES: dict[int, Any] = {
-    20: int, 21: int, 23: int,  # int8, int2, int4
-    25: str, 1043: str,  # text, varchar
+    20: int,
+    21: int,
+    23: int,  # int8, int2, int4
+    25: str,
+    1043: str,  # text, varchar
     701: float,  # float8
-    1082: date, 1184: datetime,  # date, timestamptz
-    1016: list[int], 1007: list[int], 1009: list[str],  # int8[], int4[], text[]
+    1082: date,
+    1184: datetime,  # date, timestamptz
+    1016: list[int],
+    1007: list[int],
+    1009: list[str],  # int8[], int4[], text[]
     3802: list,  # jsonb (an array of objects here, validated by the model)
-}  # fmt: skip
+}
 
 
 def python_type(annotation: Any) -> Any:

@@ -114,5 +114,7 @@ def test_parameters_are_converted_and_defaulted(tmp_path: Path) -> None:
     query = parse_query(write(tmp_path, GOOD))
     assert validate(query, {"user_id": "12"}) == {"days": 7, "course_id": None, "user_id": 12}
     assert validate(query, {"user_id": 1, "course_id": "null", "days": -0 + 30}) == {
-        "days": 30, "course_id": None, "user_id": 1,
-    }  # fmt: skip
+        "days": 30,
+        "course_id": None,
+        "user_id": 1,
+    }

@@ -20,8 +20,11 @@ def test_workflows_pass_actionlint() -> None:
     assert workflows
     result = subprocess.run(
         [binary, "-no-color", *workflows],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

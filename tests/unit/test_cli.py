@@ -18,9 +18,12 @@ VEDB = str(Path(sys.executable).parent / "vedb")
 def run_vedb(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
     return subprocess.run(
-        [VEDB, *args], env={**clean, "COLUMNS": "200", **env},
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [VEDB, *args],
+        env={**clean, "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_migrate_applies_then_reports_head(fresh_db: str) -> None:
@@ -75,9 +78,12 @@ def test_query_prints_json_a_table_and_clear_errors(migrated_db: str) -> None:
     as_json = run_vedb("query", "learning_funnel", "--json", VEDB_DATABASE_URL=migrated_db)
     assert as_json.returncode == 0, as_json.stderr
     assert json.loads(as_json.stdout)[0] == {
-        "position": 1, "stage": "enrolled", "learners": 0,
-        "rate_from_previous": None, "rate_from_enrolled": None,
-    }  # fmt: skip
+        "position": 1,
+        "stage": "enrolled",
+        "learners": 0,
+        "rate_from_previous": None,
+        "rate_from_enrolled": None,
+    }
     table = run_vedb("query", "leaderboard", "-p", "limit=5", VEDB_DATABASE_URL=migrated_db)
     assert (
         table.returncode == 0

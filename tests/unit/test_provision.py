@@ -136,13 +136,19 @@ def test_inventory_file_maps_hosts_to_environment_and_role_groups(tmp_path: Path
     assert groups["db"] == ["203.0.113.10", "198.51.100.7"]
     assert groups["api"] == ["203.0.113.11", "198.51.100.7"]
     data = dict(groups["production"])["203.0.113.10"]
-    assert data == {"ssh_user": "deploy", "ssh_key": str(Path("~/.ssh/vedb").expanduser()),
-                    "postgres_allowed_networks": ["10.0.0.0/24"]}  # fmt: skip
+    assert data == {
+        "ssh_user": "deploy",
+        "ssh_key": str(Path("~/.ssh/vedb").expanduser()),
+        "postgres_allowed_networks": ["10.0.0.0/24"],
+    }
 
 
 def test_inventory_from_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {"VEDB_DEPLOY_HOSTS": "staging:198.51.100.7, production:203.0.113.10",
-           "VEDB_SSH_USER": "root", "VEDB_SSH_KEY": "/keys/id"}  # fmt: skip
+    env = {
+        "VEDB_DEPLOY_HOSTS": "staging:198.51.100.7, production:203.0.113.10",
+        "VEDB_SSH_USER": "root",
+        "VEDB_SSH_KEY": "/keys/id",
+    }
     groups = inventory_groups(env)
     assert groups["staging"] == [("198.51.100.7", {"ssh_user": "root", "ssh_key": "/keys/id"})]
     assert groups["cache"] == ["198.51.100.7", "203.0.113.10"]
@@ -177,8 +183,13 @@ def test_pyinfra_reports_a_missing_inventory_clearly() -> None:
     }
     result = subprocess.run(
         [str(Path(sys.executable).parent / "pyinfra"), "inventory.py", "deploy.py", "-y"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode != 0
     assert "inventory.py: no hosts: set VEDB_INVENTORY_FILE" in result.stdout + result.stderr
 
@@ -207,14 +218,20 @@ def test_postgresql_and_the_verifier_agree(stack: Stack, scratch_role: str) -> N
     """PostgreSQL's own verifier verifies here, and ours lets the password log in."""
     with psycopg.connect(stack.postgres.url, autocommit=True) as conn:
         conn.execute("SET password_encryption = 'scram-sha-256'")
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-            sql.Identifier(scratch_role), sql.Literal(STRONG)))  # fmt: skip
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(scratch_role), sql.Literal(STRONG)
+            )
+        )
         stored = conn.execute(
             "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (scratch_role,)
         ).fetchone()
         assert stored is not None and verifies(stored[0], STRONG)
-        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-            sql.Identifier(scratch_role), sql.Literal(scram_verifier("another-" + STRONG))))  # fmt: skip
+        conn.execute(
+            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(scratch_role), sql.Literal(scram_verifier("another-" + STRONG))
+            )
+        )
     info = psycopg.conninfo.conninfo_to_dict(stack.postgres.url)
     url = psycopg.conninfo.make_conninfo(
         "", **{**info, "user": scratch_role, "password": "another-" + STRONG, "dbname": "postgres"}
@@ -262,8 +279,12 @@ def test_secrets_path_prefers_the_environment() -> None:
 
 
 def test_pg_hba_is_scram_only_for_the_configured_networks() -> None:
-    text = render("pg_hba.conf.j2", host="db1", database="vedb",
-                  allowed_networks=["10.0.0.0/24", "192.168.1.0/24"])  # fmt: skip
+    text = render(
+        "pg_hba.conf.j2",
+        host="db1",
+        database="vedb",
+        allowed_networks=["10.0.0.0/24", "192.168.1.0/24"],
+    )
     rules = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     assert {rule[-1] for rule in rules} == {"peer", "scram-sha-256"}
     assert [r for r in rules if r[-1] == "peer"] == [["local", "all", "postgres", "peer"]]
@@ -273,17 +294,38 @@ def test_pg_hba_is_scram_only_for_the_configured_networks() -> None:
 
 
 def test_redis_conf_is_a_protected_bounded_cache() -> None:
-    text = render("redis.conf.j2", host="c1", bind=["127.0.0.1", "-::1"], port=6379,
-                  password=STRONG, memory_mb=4096, maxmemory_fraction=0.25, maxmemory_mb=1024)  # fmt: skip
+    text = render(
+        "redis.conf.j2",
+        host="c1",
+        bind=["127.0.0.1", "-::1"],
+        port=6379,
+        password=STRONG,
+        memory_mb=4096,
+        maxmemory_fraction=0.25,
+        maxmemory_mb=1024,
+    )
     lines = set(text.splitlines())
-    assert {"bind 127.0.0.1 -::1", "protected-mode yes", f"requirepass {STRONG}",
-            "maxmemory 1024mb", "maxmemory-policy allkeys-lru", 'save ""',
-            "appendonly no"} <= lines  # fmt: skip
+    assert {
+        "bind 127.0.0.1 -::1",
+        "protected-mode yes",
+        f"requirepass {STRONG}",
+        "maxmemory 1024mb",
+        "maxmemory-policy allkeys-lru",
+        'save ""',
+        "appendonly no",
+    } <= lines
 
 
 def test_api_unit_runs_unprivileged_from_a_root_only_env_file() -> None:
-    text = render("vedb-api.service.j2", user="vedb", env_file="/etc/vedb/api.env",
-                  root="/opt/vedb", bind="0.0.0.0", port=8000, workers=2)  # noqa: S104  # fmt: skip
+    text = render(
+        "vedb-api.service.j2",
+        user="vedb",
+        env_file="/etc/vedb/api.env",
+        root="/opt/vedb",
+        bind="0.0.0.0",  # noqa: S104
+        port=8000,
+        workers=2,
+    )
     assert "User=vedb\n" in text and "EnvironmentFile=/etc/vedb/api.env\n" in text
     assert (
         "uvicorn vedb.api.app:create_app --factory --host 0.0.0.0 --port 8000 --workers 2" in text
@@ -292,13 +334,15 @@ def test_api_unit_runs_unprivileged_from_a_root_only_env_file() -> None:
 
 
 def test_deployed_postgresql_conf_carries_debian_locations() -> None:
-    text = render_postgresql_conf(host="db1", memory_mb=4096, cpus=2, disk="ssd", profile="web",
-                                  pg_major=16, cluster="main")  # fmt: skip
+    text = render_postgresql_conf(
+        host="db1", memory_mb=4096, cpus=2, disk="ssd", profile="web", pg_major=16, cluster="main"
+    )
     assert "data_directory = '/var/lib/postgresql/16/main'" in text
     assert "hba_file = '/etc/postgresql/16/main/pg_hba.conf'" in text
     assert "cluster_name = '16/main'" in text
-    plain = render_postgresql_conf(host="t", memory_mb=4096, cpus=2, disk="ssd", profile="web",
-                                   pg_major=16)  # fmt: skip
+    plain = render_postgresql_conf(
+        host="t", memory_mb=4096, cpus=2, disk="ssd", profile="web", pg_major=16
+    )
     assert "data_directory" not in plain and "ssl = on" not in plain
 
 
@@ -344,8 +388,13 @@ def test_vedb_secrets_new_and_check(tmp_path: Path) -> None:
     path = tmp_path / "production.toml"
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([vedb, "secrets", *args, str(path)], capture_output=True, text=True,
-                              timeout=60, check=False)  # fmt: skip
+        return subprocess.run(
+            [vedb, "secrets", *args, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
 
     made = cli("new")
     assert made.returncode == 0 and "mode 0600" in made.stdout

@@ -87,8 +87,12 @@ def test_servers_require_their_passwords(stack_settings: Settings) -> None:
 
 @pytest.fixture
 def stack_settings(tmp_path: Path) -> Settings:
-    return Settings(stack_backend="local", test_database_url=None, test_redis_url=None,
-                    stack_state_file=tmp_path / "s.json")  # fmt: skip
+    return Settings(
+        stack_backend="local",
+        test_database_url=None,
+        test_redis_url=None,
+        stack_state_file=tmp_path / "s.json",
+    )
 
 
 def test_missing_binaries_error_says_what_to_install(
@@ -105,8 +109,10 @@ def test_missing_binaries_error_says_what_to_install(
 
 
 def test_external_urls_are_used_as_given(tmp_path: Path) -> None:
-    settings = Settings(test_database_url="postgresql://u:p@db.invalid:5432/x",
-                        test_redis_url="redis://cache.invalid:6379/0")  # fmt: skip
+    settings = Settings(
+        test_database_url="postgresql://u:p@db.invalid:5432/x",
+        test_redis_url="redis://cache.invalid:6379/0",
+    )
     stack = start_stack(settings)
     assert stack.postgres.source == stack.redis.source == "external"
     assert stack.postgres.url == "postgresql://u:p@db.invalid:5432/x"

@@ -51,9 +51,11 @@ def connect_to(url: str) -> ConnectionSource:
 
 class Analytics:
     def __init__(
-        self, catalog: Mapping[str, Query], connection: ConnectionSource,
+        self,
+        catalog: Mapping[str, Query],
+        connection: ConnectionSource,
         cache: QueryCache | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.catalog = catalog
         self.connection = connection
         self.cache = cache

@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
+from vedb.access import ANALYTICS, READ
 from vedb.analytics.cache import Cached
 from vedb.analytics.catalog import BIGINT_MAX, Param
 from vedb.analytics.catalog import Query as CatalogQuery
 from vedb.analytics.rows import ROW_MODELS
 from vedb.analytics.runner import Analytics
-from vedb.api.auth import ANALYTICS, READ, require
+from vedb.api.auth import require
 
 PREFIX = "/api/analytics/"
 # Student-level answers: only tokens with the analytics scope may read them.
@@ -64,8 +65,11 @@ def _endpoint(query: CatalogQuery) -> Any:
             raise HTTPException(422, detail)
         analytics: Analytics = request.app.state.analytics
         answer = await analytics.answer(query, params)
-        return Response(answer.body, media_type="application/json",
-                        headers=freshness_headers(answer, query.cache_ttl))  # fmt: skip
+        return Response(
+            answer.body,
+            media_type="application/json",
+            headers=freshness_headers(answer, query.cache_ttl),
+        )
 
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]

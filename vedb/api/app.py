@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vedb import __version__
+from vedb.access import APP_ROLE, READONLY_ROLE
 from vedb.analytics.cache import QueryCache, redis_client
 from vedb.analytics.catalog import load_catalog
 from vedb.analytics.runner import Analytics
@@ -50,7 +51,7 @@ def _pool(settings: Settings, url: str, role: str, name: str) -> AsyncConnection
             sql.SQL("SET statement_timeout = {}").format(sql.Literal(settings.statement_timeout_ms))
         )
         # Ingest runs in explicit transactions; the analytics reads stay in autocommit.
-        await conn.set_autocommit(role != "vedb_app")
+        await conn.set_autocommit(role != APP_ROLE)
 
     return AsyncConnectionPool(
         url,
@@ -73,8 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        read_pool = _pool(settings, database_url, "vedb_readonly", "analytics")
-        write_pool = _pool(settings, database_url, "vedb_app", "ingest")
+        read_pool = _pool(settings, database_url, READONLY_ROLE, "analytics")
+        write_pool = _pool(settings, database_url, APP_ROLE, "ingest")
         client = (
             redis_client(settings.redis_url, settings.redis_timeout_s)
             if settings.redis_url
@@ -179,8 +180,13 @@ def _add_operations(app: FastAPI) -> None:
         status: Literal["ok", "degraded", "down"] = (
             "down" if database == "down" else ("degraded" if redis_state == "down" else "ok")
         )
-        body = Health(status=status, database=database, redis=redis_state,
-                      migration_head=head, version=__version__)  # fmt: skip
+        body = Health(
+            status=status,
+            database=database,
+            redis=redis_state,
+            migration_head=head,
+            version=__version__,
+        )
         return JSONResponse(body.model_dump(), 503 if database == "down" else 200)
 
     @app.get("/metrics", tags=["operations"], response_class=Response)

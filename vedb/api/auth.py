@@ -9,11 +9,8 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
+from vedb.access import IMPLIES
 from vedb.settings import Settings
-
-READ, ANALYTICS, INGEST = "read", "analytics", "ingest"
-# Scopes that also grant another: analytics (student-level) includes the aggregate reads.
-IMPLIES = {ANALYTICS: {READ}}
 
 
 def load_tokens(settings: Settings) -> dict[str, set[str]]:

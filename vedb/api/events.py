@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from psycopg_pool import AsyncConnectionPool
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from vedb.api.auth import INGEST, require
+from vedb.access import INGEST
+from vedb.api.auth import require
 from vedb.domain import LESSON_EVENTS, EventType
 
 CLOCK_SKEW = timedelta(minutes=5)

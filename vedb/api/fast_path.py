@@ -12,10 +12,11 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vedb.access import ANALYTICS, READ
 from vedb.analytics.params import INTEGER, ParamError, validate
 from vedb.analytics.runner import Analytics
 from vedb.api.analytics_routes import PREFIX, STUDENT_LEVEL, freshness_headers
-from vedb.api.auth import ANALYTICS, READ, scopes_of
+from vedb.api.auth import scopes_of
 
 
 class CachedAnswers:
@@ -53,8 +54,10 @@ class CachedAnswers:
         if answer is None:
             return False
         scope["vedb.route"] = f"{PREFIX}{name}"  # the metrics label FastAPI's route would give
-        headers = [(b"content-type", b"application/json"),
-                   (b"content-length", str(len(answer.body)).encode())]  # fmt: skip
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(answer.body)).encode()),
+        ]
         headers += [
             (k.lower().encode(), v.encode())
             for k, v in freshness_headers(answer, query.cache_ttl).items()

@@ -32,16 +32,22 @@ class Metrics:
         self.registry = CollectorRegistry()
         owner = None if self.multiprocess else self.registry
         self.latency = Histogram(
-            "vedb_http_request_duration_seconds", "Request latency by route",
-            ["method", "route", "status"], registry=owner, buckets=LATENCY_BUCKETS,
-        )  # fmt: skip
+            "vedb_http_request_duration_seconds",
+            "Request latency by route",
+            ["method", "route", "status"],
+            registry=owner,
+            buckets=LATENCY_BUCKETS,
+        )
         self.cache = Counter(
             "vedb_cache_lookups", "Cache lookups by outcome", ["outcome"], registry=owner
         )
         self.pool = Gauge(
-            "vedb_pool_connections", "Pool connections", ["pool", "state"], registry=owner,
+            "vedb_pool_connections",
+            "Pool connections",
+            ["pool", "state"],
+            registry=owner,
             multiprocess_mode="livesum",
-        )  # fmt: skip
+        )
         self.pools: list[AsyncConnectionPool[Any]] = []
         self._pools_at = 0.0
 

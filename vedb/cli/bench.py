@@ -26,7 +26,7 @@ def bench_seed_command(
 ) -> None:
     """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""
     from vedb.bench import BenchError, bench_seed, comparison  # noqa: PLC0415 -- ops extra
-    from vedb.seed_command import summary  # noqa: PLC0415
+    from vedb.seed.command import summary  # noqa: PLC0415
 
     url = database_url(load_settings())
     try:
@@ -80,8 +80,10 @@ def bench_api_command(
     url = settings.database_url or (detached.app_database_url(stack) if stack else None)
     redis_url = settings.redis_url or (stack.redis.url if stack else None)
     if url is None or redis_url is None:
-        raise fail("no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
-                   "VEDB_REDIS_URL")  # fmt: skip
+        raise fail(
+            "no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
+            "VEDB_REDIS_URL"
+        )
     try:
         out.print(bench_api(url, redis_url, connections, seconds, err))
     except (BenchError, StackError) as exc:

@@ -37,8 +37,8 @@ def seed(
     ] = False,
 ) -> None:
     """Replace the data in VEDB_DATABASE_URL with a deterministic seeded profile."""
-    from vedb.seed_command import seed_database, summary  # noqa: PLC0415 -- ops extra (numpy)
-    from vedb.seeding import SeedRefused  # noqa: PLC0415
+    from vedb.seed.command import seed_database, summary  # noqa: PLC0415 -- ops extra (numpy)
+    from vedb.seed.load import SeedRefused  # noqa: PLC0415
 
     try:
         end = date.fromisoformat(anchor) if anchor else datetime.now(UTC).date()
@@ -48,8 +48,9 @@ def seed(
     try:
         result = seed_database(url, profile, seed_value, end, force=force, console=err)
     except (SeedRefused, ValueError) as exc:
-        raise fail(f"refusing to seed {redact(url)}: {exc}" if isinstance(exc, SeedRefused)
-                   else str(exc)) from exc  # fmt: skip
+        raise fail(
+            f"refusing to seed {redact(url)}: {exc}" if isinstance(exc, SeedRefused) else str(exc)
+        ) from exc
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
     out.print(summary(result))
@@ -73,8 +74,10 @@ def refresh(
     if result.kind == "none":
         out.print("Rollups are current: nothing was queued.")
     else:
-        out.print(f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "
-                  f"in {result.seconds:.1f} s.")  # fmt: skip
+        out.print(
+            f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "
+            f"in {result.seconds:.1f} s."
+        )
     if result.last_full is not None:
         out.print(f"Last full rebuild: {result.last_full.isoformat(timespec='seconds')}")
 

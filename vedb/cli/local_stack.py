@@ -80,8 +80,10 @@ def stack_doctor(
         _apt_install(missing)
         missing = _missing_servers(settings)
     for package in missing:
-        err.print(f"[red]missing[/] {package}: install it (`apt-get install {package}`), "
-                  "start a Docker engine, or set VEDB_TEST_*_URL")  # fmt: skip
+        err.print(
+            f"[red]missing[/] {package}: install it (`apt-get install {package}`), "
+            "start a Docker engine, or set VEDB_TEST_*_URL"
+        )
     if missing:
         raise typer.Exit(1)
     out.print("PostgreSQL and Redis can be started here.")

@@ -41,7 +41,7 @@ def demo(
 
     Options after `--` go to locust, e.g. `vedb demo -- --p95-ms 200`."""
     from vedb.demo import SECONDS, USERS, run_demo  # noqa: PLC0415 -- ops extra (numpy, locust)
-    from vedb.seeding import SeedRefused  # noqa: PLC0415
+    from vedb.seed.load import SeedRefused  # noqa: PLC0415
 
     try:
         length = seconds or SECONDS.get(profile, 60)
@@ -72,8 +72,15 @@ def serve(
         own_metrics_dir = tempfile.mkdtemp(prefix="vedb-metrics-")
         os.environ[MULTIPROCESS_DIR] = own_metrics_dir
     try:
-        uvicorn.run("vedb.api.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info", access_log=access_log)  # fmt: skip
+        uvicorn.run(
+            "vedb.api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=access_log,
+        )
     finally:
         if own_metrics_dir is not None:
             shutil.rmtree(own_metrics_dir, ignore_errors=True)

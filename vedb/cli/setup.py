@@ -41,9 +41,15 @@ def tune(
         raise fail(f"--disk {disk!r}: choose one of {', '.join(DISKS)}")
     memory_mb = int(size[: -len(unit)]) * units[unit]
     try:
-        text = render_postgresql_conf(host="(vedb tune)", memory_mb=memory_mb, cpus=cpus,
-                                      disk=disk, profile=profile, pg_major=pg,
-                                      max_connections=connections)  # fmt: skip
+        text = render_postgresql_conf(
+            host="(vedb tune)",
+            memory_mb=memory_mb,
+            cpus=cpus,
+            disk=disk,
+            profile=profile,
+            pg_major=pg,
+            max_connections=connections,
+        )
     except ValueError as exc:
         raise fail(str(exc)) from exc
     print(text, end="")

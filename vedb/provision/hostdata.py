@@ -13,8 +13,7 @@ from vedb.provision.secrets import DeploySecrets, load_secrets
 from vedb.settings import REPO_ROOT
 
 # The PostgreSQL major each supported distribution ships as `postgresql`.
-DISTRO_POSTGRES = {("Debian", 12): 15, ("Debian", 13): 17, ("Ubuntu", 22): 14,
-                   ("Ubuntu", 24): 16}  # fmt: skip
+DISTRO_POSTGRES = {("Debian", 12): 15, ("Debian", 13): 17, ("Ubuntu", 22): 14, ("Ubuntu", 24): 16}
 
 
 def postgres_major(distro: str | None, distro_major: int | None, configured: int | None) -> int:

@@ -25,8 +25,11 @@ from typing import Any, NamedTuple
 
 ENVIRONMENTS = ("staging", "production")
 ROLES = ("db", "cache", "api")
-SSH_VARIABLES = {"VEDB_SSH_USER": "ssh_user", "VEDB_SSH_KEY": "ssh_key",
-                 "VEDB_SSH_KNOWN_HOSTS": "ssh_known_hosts_file"}  # fmt: skip
+SSH_VARIABLES = {
+    "VEDB_SSH_USER": "ssh_user",
+    "VEDB_SSH_KEY": "ssh_key",
+    "VEDB_SSH_KNOWN_HOSTS": "ssh_known_hosts_file",
+}
 
 
 class HostSpec(NamedTuple):

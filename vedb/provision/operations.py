@@ -88,20 +88,22 @@ def login_role(role: str, password: str, member_of: list[str]) -> Generator[Stri
 @operation()
 def sql_unless(database: str, satisfied: str, statement: str) -> Generator[StringCommand]:
     """Runs ``statement`` unless the query ``satisfied`` returns true ('t')."""
-    rows = host.get_fact(PsqlRows, database=database, query=satisfied,
-                         _sudo=True, _sudo_user="postgres")  # fmt: skip
+    rows = host.get_fact(
+        PsqlRows, database=database, query=satisfied, _sudo=True, _sudo_user="postgres"
+    )
     if rows != [["t"]]:
         yield _psql(database, statement)
 
 
 @operation()
-def yoyo_apply(
-    migration_ids: list[str], database: str, command: str
-) -> Generator[str]:  # fmt: skip
+def yoyo_apply(migration_ids: list[str], database: str, command: str) -> Generator[str]:
     """Runs ``command`` (a `yoyo apply`) while any of ``migration_ids`` is not applied."""
     rows = host.get_fact(
-        PsqlRows, database=database, query="SELECT migration_id FROM _yoyo_migration",
-        _sudo=True, _sudo_user="postgres",
-    )  # fmt: skip
+        PsqlRows,
+        database=database,
+        query="SELECT migration_id FROM _yoyo_migration",
+        _sudo=True,
+        _sudo_user="postgres",
+    )
     if set(migration_ids) - {row[0] for row in rows}:
         yield command

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-SCOPES = ("read", "analytics", "ingest")
+from vedb.access import SCOPES
+
 # Passwords land in libpq URLs, redis.conf and systemd env files: refusing quotes, spaces and
 # backslashes keeps every one of those unambiguous without per-format escaping.
 UNSAFE_CHARACTERS = set(" \t\n\"'\\`$")
@@ -37,17 +38,22 @@ class DeploySecrets(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:  # fmt: skip
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # VEDB_SECRET_* variables win over the file's values (passed as init arguments).
         return env_settings, init_settings
 
     @field_validator(
-        "postgres_owner_password", "postgres_app_password", "postgres_readonly_password",
+        "postgres_owner_password",
+        "postgres_app_password",
+        "postgres_readonly_password",
         "redis_password",
-    )  # fmt: skip
+    )
     @classmethod
     def strong_and_plain(cls, value: SecretStr) -> SecretStr:
         text = value.get_secret_value()
@@ -99,8 +105,12 @@ def load_secrets(path: Path | None) -> DeploySecrets:
 def new_secrets_toml() -> str:
     """A complete secrets file of fresh random values, one API token with every scope."""
     lines = ["# V-EdFinance deploy secrets. Keep this file out of git, mode 0600.", ""]
-    for name in ("postgres_owner_password", "postgres_app_password",
-                 "postgres_readonly_password", "redis_password"):  # fmt: skip
+    for name in (
+        "postgres_owner_password",
+        "postgres_app_password",
+        "postgres_readonly_password",
+        "redis_password",
+    ):
         lines.append(f'{name} = "{random.token_urlsafe(24)}"')
     scopes = ", ".join(f'"{scope}"' for scope in SCOPES)
     lines += ["", "[api_tokens]", f'"{random.token_urlsafe(32)}" = [{scopes}]']

@@ -34,17 +34,29 @@ def build_wheel(out_dir: Path = REPO_ROOT / "build" / "deploy") -> Path:
         for name in SOURCES:
             origin = REPO_ROOT / name
             if origin.is_dir():
-                shutil.copytree(origin, src / name,
-                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))  # fmt: skip
+                shutil.copytree(
+                    origin, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+                )
             else:
                 shutil.copy2(origin, src / name)
         built = Path(scratch) / "dist"
         result = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(built),
-             str(src)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "-w",
+                str(built),
+                str(src),
+            ],
             env={**os.environ, "SOURCE_DATE_EPOCH": FIXED_EPOCH},
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         wheels = list(built.glob("vedb-*.whl"))
         if result.returncode != 0 or len(wheels) != 1:
             raise WheelBuildError(f"building the vedb wheel failed:\n{result.stderr[-2000:]}")

@@ -46,9 +46,15 @@ def _run(cmd: list[str], user: RunAs) -> subprocess.CompletedProcess[str]:
     if not user.switches:
         return subprocess.run(cmd, check=False, capture_output=True, text=True, env=env)
     return subprocess.run(
-        cmd, check=False, capture_output=True, text=True, env=env,
-        user=user.uid, group=user.gid, extra_groups=[],
-    )  # fmt: skip
+        cmd,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        user=user.uid,
+        group=user.gid,
+        extra_groups=[],
+    )
 
 
 def _workdir(prefix: str, user: RunAs) -> Path:
@@ -79,12 +85,25 @@ def start_local_postgres() -> Server:
             os.chown(pwfile, user.uid, user.gid)
         data = workdir / "data"
         initdb = _run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--pwfile", str(pwfile),
-             "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
-             # Byte-order text sorting: index builds on text keys run several times faster.
-             "--lc-collate=C", "--no-sync"],
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--pwfile",
+                str(pwfile),
+                "-A",
+                "scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                # Byte-order text sorting: index builds on text keys run several times faster.
+                "--lc-collate=C",
+                "--no-sync",
+            ],
             user,
-        )  # fmt: skip
+        )
         pwfile.unlink()
         if initdb.returncode != 0:
             raise _fail("initdb", initdb)
@@ -93,10 +112,21 @@ def start_local_postgres() -> Server:
             port = free_port()
             log = workdir / "postgres.log"
             started = _run(
-                [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60",
-                 "-o", f"-p {port} -k {workdir} {options}", "start"],
+                [
+                    str(bin_dir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-p {port} -k {workdir} {options}",
+                    "start",
+                ],
                 user,
-            )  # fmt: skip
+            )
             if started.returncode == 0:
                 url = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
                 return Server("postgres", url, "local", workdir=str(workdir))
@@ -120,12 +150,29 @@ def start_local_redis(port: int | None = None, password: str | None = None) -> S
             port = fixed_port or free_port()
             log = workdir / "redis.log"
             started = _run(
-                [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--daemonize", "yes",
-                 "--dir", str(workdir), "--pidfile", str(workdir / "redis.pid"),
-                 "--logfile", str(log), "--save", "", "--appendonly", "no",
-                 "--requirepass", password],
+                [
+                    str(binary),
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--daemonize",
+                    "yes",
+                    "--dir",
+                    str(workdir),
+                    "--pidfile",
+                    str(workdir / "redis.pid"),
+                    "--logfile",
+                    str(log),
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--requirepass",
+                    password,
+                ],
                 user,
-            )  # fmt: skip
+            )
             if started.returncode == 0 and _wait_for_pidfile(workdir / "redis.pid", port):
                 url = f"redis://:{password}@127.0.0.1:{port}/0"
                 return Server("redis", url, "local", workdir=str(workdir))
@@ -165,10 +212,21 @@ def resume_local(server: Server) -> None:
     port = server.url.rsplit(":", 1)[1].split("/")[0]
     options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
     started = _run(
-        [str(bin_dir / "pg_ctl"), "-D", str(workdir / "data"), "-l", str(workdir / "postgres.log"),
-         "-w", "-t", "60", "-o", f"-p {port} -k {workdir} {options}", "start"],
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(workdir / "data"),
+            "-l",
+            str(workdir / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {workdir} {options}",
+            "start",
+        ],
         run_as(),
-    )  # fmt: skip
+    )
     if started.returncode != 0:
         raise _fail("pg_ctl start", started, workdir / "postgres.log")
 

@@ -73,8 +73,9 @@ def choose_source(kind: Kind, settings: Settings) -> Source:
         return "docker"
     if settings.stack_backend == "docker":
         if _containers() is None:
-            raise StackError("VEDB_STACK_BACKEND=docker needs testcontainers: "
-                             "pip install 'vedb[ops]'")  # fmt: skip
+            raise StackError(
+                "VEDB_STACK_BACKEND=docker needs testcontainers: pip install 'vedb[ops]'"
+            )
         raise StackError("VEDB_STACK_BACKEND=docker, but no Docker engine answers")
     found = postgres_bin_dir() if kind == "postgres" else redis_server_binary()
     if found is None:

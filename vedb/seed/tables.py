@@ -1,4 +1,4 @@
-"""generate(): a whole deterministic dataset for a profile, as columns ready for binary COPY."""
+"""generate(): a whole deterministic dataset for a profile, as tables of columns for binary COPY."""
 
 from __future__ import annotations
 
@@ -6,13 +6,29 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+import numpy.typing as npt
 
 from seeds import catalog, events, gamification, learning, people, social
 from seeds.clock import DAY, SECOND, anchor_micros, local_day
 from seeds.profiles import Profile
-from vedb.pgcopy import Column, jsonb, numeric, text
+from vedb.seed.pgcopy import Column, jsonb, numeric, text
 
 Table = list[Column]
+# Every table a seed fills, in load (foreign key) order; generate() returns exactly these.
+SEEDED_TABLES = (
+    "learning.users",
+    "learning.courses",
+    "learning.lessons",
+    "learning.enrollments",
+    "learning.user_progress",
+    "gamification.achievements",
+    "gamification.user_achievements",
+    "gamification.point_ledger",
+    "gamification.streaks",
+    "social.friendships",
+    "social.follows",
+    "analytics.behavior_log",
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +86,30 @@ def generate(profile: Profile, seed: int, anchor: date) -> Dataset:
     sessions = events.session_uuids(rng, first_browse + len(browsing))
     streaks = gamification.streaks(log, users, int(local_day(np.array([end]))[0]) - 1)
 
-    points = np.bincount(ledger.user_id, weights=ledger.delta, minlength=len(users.id) + 1)
     tables: dict[str, Table] = {
+        **_learning(users, ledger, courses, lessons, enr),
+        "learning.user_progress": _progress(rng, rows),
+        **_gamification(earned, earned_at, ledger, streaks),
+        "social.friendships": _pairs(
+            social.friendships(rng, profile, users, end),
+            ("requester_id", "addressee_id"),
+            with_status=True,
+        ),
+        "social.follows": _pairs(social.follows(rng, users, end), ("follower_id", "followee_id")),
+        "analytics.behavior_log": _behavior_log(log, sessions),
+    }
+    return Dataset(profile, seed, anchor, tables)
+
+
+def _learning(
+    users: people.Users,
+    ledger: gamification.Ledger,
+    courses: catalog.Courses,
+    lessons: catalog.Lessons,
+    enr: learning.Enrollments,
+) -> dict[str, Table]:
+    points = np.bincount(ledger.user_id, weights=ledger.delta, minlength=len(users.id) + 1)
+    return {
         "learning.users": [
             _ints("id", users.id),
             _texts("email", users.email),
@@ -107,7 +145,16 @@ def generate(profile: Profile, seed: int, anchor: date) -> Dataset:
             _ints("course_id", enr.course_id),
             Column("enrolled_at", "timestamptz", enr.enrolled_at),
         ],
-        "learning.user_progress": _progress(rng, rows),
+    }
+
+
+def _gamification(
+    earned: gamification.Earned,
+    earned_at: npt.NDArray[np.int64],
+    ledger: gamification.Ledger,
+    streaks: gamification.Streaks,
+) -> dict[str, Table]:
+    return {
         "gamification.achievements": [
             _ints("id", np.arange(1, len(catalog.ACHIEVEMENTS) + 1)),
             _texts("code", [c.encode() for c, _, _ in catalog.ACHIEVEMENTS]),
@@ -134,29 +181,25 @@ def generate(profile: Profile, seed: int, anchor: date) -> Dataset:
                 "last_active_on", "date", streaks.last_active_day, null=streaks.last_active_day < 0
             ),
         ],
-        "social.friendships": _pairs(
-            social.friendships(rng, profile, users, end),
-            ("requester_id", "addressee_id"),
-            with_status=True,
-        ),
-        "social.follows": _pairs(social.follows(rng, users, end), ("follower_id", "followee_id")),
-        "analytics.behavior_log": [
-            _ints("id", np.arange(1, len(log) + 1)),
-            _ints("user_id", log.user_id),
-            Column("session_id", "uuid", sessions[log.session]),
-            _labels("event_type", log.kind, events.EVENT_TYPES),
-            _ints("course_id", log.course_id, null=log.course_id == 0),
-            _ints("lesson_id", log.lesson_id, null=log.lesson_id == 0),
-            Column("occurred_at", "timestamptz", log.at),
-            Column(
-                "payload",
-                "bytes",
-                log.payload.astype(np.int64),
-                [jsonb(p) for p in events.payloads([c for c, _, _ in catalog.ACHIEVEMENTS])],
-            ),
-        ],
     }
-    return Dataset(profile, seed, anchor, tables)
+
+
+def _behavior_log(log: events.Events, sessions: npt.NDArray[np.uint8]) -> Table:
+    return [
+        _ints("id", np.arange(1, len(log) + 1)),
+        _ints("user_id", log.user_id),
+        Column("session_id", "uuid", sessions[log.session]),
+        _labels("event_type", log.kind, events.EVENT_TYPES),
+        _ints("course_id", log.course_id, null=log.course_id == 0),
+        _ints("lesson_id", log.lesson_id, null=log.lesson_id == 0),
+        Column("occurred_at", "timestamptz", log.at),
+        Column(
+            "payload",
+            "bytes",
+            log.payload.astype(np.int64),
+            [jsonb(p) for p in events.payloads([c for c, _, _ in catalog.ACHIEVEMENTS])],
+        ),
+    ]
 
 
 PROGRESS_STATUSES = ["IN_PROGRESS", "COMPLETED"]

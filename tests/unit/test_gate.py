@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vedb.loadgate import CacheCounter, Targets, evaluate, percentile
+from locustfiles.gate import CacheCounter, Targets, evaluate, percentile, text_table
 
 
 def test_a_miss_then_a_hit_on_one_url_is_a_half_hit_rate() -> None:
@@ -51,3 +51,16 @@ def test_every_target_is_checked() -> None:
     ]
     no_hits = evaluate(targets, {}, 1.0, None, 0.9, 0)
     assert [c.name for c in no_hits if not c.passed] == ["leaderboard cached p95"]
+
+
+def test_the_report_table_aligns_columns() -> None:
+    table = text_table("T", ("check", "ms"), [("p95 a", "7"), ("p95 longer", "120")])
+    assert table.splitlines() == [
+        "T",
+        "---------------",
+        "check        ms",
+        "---------------",
+        "p95 a         7",
+        "p95 longer  120",
+        "---------------",
+    ]

@@ -11,25 +11,11 @@ from psycopg import sql
 from rich.console import Console
 from rich.table import Table
 
-from seeds import Dataset, generate, get_profile
+from seeds import get_profile
 from vedb.analytics.rollups import ROLLUP_TABLES
-from vedb.seed_progress import LoadProgress, RichProgress, Silent
-from vedb.seeding import LoadReport, SeedRefused, load, missing_tables, refusal
-
-SEEDED_TABLES = [
-    "learning.users",
-    "learning.courses",
-    "learning.lessons",
-    "learning.enrollments",
-    "learning.user_progress",
-    "gamification.achievements",
-    "gamification.user_achievements",
-    "gamification.point_ledger",
-    "gamification.streaks",
-    "social.friendships",
-    "social.follows",
-    "analytics.behavior_log",
-]
+from vedb.seed.load import LoadReport, SeedRefused, load, missing_tables, refusal
+from vedb.seed.progress import LoadProgress, RichProgress, Silent
+from vedb.seed.tables import SEEDED_TABLES, Dataset, generate
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,13 @@ class RichProgress:
 
     def __init__(self, console: Console) -> None:
         self.progress = Progress(
-            TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
-            RowsPerSecond(), TimeElapsedColumn(), console=console,
-        )  # fmt: skip
+            TextColumn("{task.description:<34}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RowsPerSecond(),
+            TimeElapsedColumn(),
+            console=console,
+        )
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> RichProgress:

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from seeds.clock import to_micros
+
 HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 TRAILER = (-1).to_bytes(2, "big", signed=True)
 
-PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 Kind = Literal["int8", "bool", "timestamptz", "date", "uuid", "bytes"]
 _FIXED: dict[str, tuple[str, tuple[int, ...]]] = {
@@ -89,11 +90,6 @@ def numeric(value: Decimal | int | str) -> bytes:
         weight = 0
     header = [len(digits), weight, 0x4000 if sign and digits else 0, dscale]
     return b"".join(n.to_bytes(2, "big", signed=True) for n in header + digits)
-
-
-def to_micros(moment: datetime) -> int:
-    """A timestamptz's binary value: microseconds since 2000-01-01 UTC."""
-    return (moment - PG_EPOCH) // datetime.resolution
 
 
 def timestamps(values: Sequence[datetime]) -> npt.NDArray[np.int64]:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from seeds import Dataset
-from vedb import pgcopy
-from vedb.seed_progress import LoadProgress
+from vedb.seed import pgcopy
+from vedb.seed.progress import LoadProgress
+from vedb.seed.tables import Dataset
 
 CHUNK_ROWS = 100_000
 Connection = psycopg.Connection[tuple[object, ...]]
@@ -62,14 +62,14 @@ def _qualified(name: str) -> sql.Composable:
     return sql.Identifier(schema, table)
 
 
-def missing_tables(conn: Connection, tables: list[str]) -> list[str]:
+def missing_tables(conn: Connection, tables: Sequence[str]) -> list[str]:
     rows = conn.execute(
-        "SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NULL", (tables,)
+        "SELECT t FROM unnest(%s::text[]) t WHERE to_regclass(t) IS NULL", (list(tables),)
     )
     return [str(r[0]) for r in rows.fetchall()]
 
 
-def row_counts(conn: Connection, tables: list[str]) -> dict[str, int]:
+def row_counts(conn: Connection, tables: Sequence[str]) -> dict[str, int]:
     counts = {}
     for table in tables:
         row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(_qualified(table))).fetchone()
@@ -77,7 +77,7 @@ def row_counts(conn: Connection, tables: list[str]) -> dict[str, int]:
     return counts
 
 
-def refusal(conn: Connection, tables: list[str]) -> str | None:
+def refusal(conn: Connection, tables: Sequence[str]) -> str | None:
     """Why seeding this database would destroy something it should not, or None."""
     row = conn.execute("SELECT current_database(), current_setting('vedb.environment', true)")
     database, environment = row.fetchone() or ("?", None)
@@ -112,7 +112,7 @@ class _Deferred:
     indexes: list[tuple[str, str]]  # name, CREATE INDEX statement
 
 
-def _defer_keys_and_indexes(conn: Connection, tables: list[str]) -> _Deferred:
+def _defer_keys_and_indexes(conn: Connection, tables: Sequence[str]) -> _Deferred:
     constraints = conn.execute(
         """
         SELECT format('%%I.%%I', n.nspname, t.relname), c.conname, pg_get_constraintdef(c.oid),
@@ -123,7 +123,7 @@ def _defer_keys_and_indexes(conn: Connection, tables: list[str]) -> _Deferred:
         WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('p', 'u', 'f')
         ORDER BY 1, 2
         """,
-        (tables,),
+        (list(tables),),
     ).fetchall()
     indexes = conn.execute(
         """
@@ -136,7 +136,7 @@ def _defer_keys_and_indexes(conn: Connection, tables: list[str]) -> _Deferred:
                           WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
         ORDER BY 1
         """,
-        (tables,),
+        (list(tables),),
     ).fetchall()
     deferred = _Deferred(
         foreign_keys=[(str(t), str(n), str(d)) for t, n, d, kind in constraints if kind == "f"],
@@ -239,13 +239,13 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
     return report
 
 
-def _set_user_triggers(conn: Connection, tables: list[str], *, enabled: bool) -> None:
+def _set_user_triggers(conn: Connection, tables: Sequence[str], *, enabled: bool) -> None:
     action = sql.SQL("ENABLE" if enabled else "DISABLE")
     for table in tables:
         conn.execute(sql.SQL("ALTER TABLE {} {} TRIGGER USER").format(_qualified(table), action))
 
 
-def _sync_identities(conn: Connection, tables: list[str]) -> None:
+def _sync_identities(conn: Connection, tables: Sequence[str]) -> None:
     """Identity sequences continue after the explicit ids the seed wrote."""
     with_identity = conn.execute(
         """
@@ -253,7 +253,7 @@ def _sync_identities(conn: Connection, tables: list[str]) -> None:
         WHERE EXISTS (SELECT FROM pg_attribute
                       WHERE attrelid = t::regclass AND attname = 'id' AND attidentity <> '')
         """,
-        (tables,),
+        (list(tables),),
     ).fetchall()
     for (table,) in with_identity:
         assert isinstance(table, str)
@@ -265,7 +265,7 @@ def _sync_identities(conn: Connection, tables: list[str]) -> None:
         )
 
 
-def checksums(conn: Connection, tables: list[str]) -> dict[str, str]:
+def checksums(conn: Connection, tables: Sequence[str]) -> dict[str, str]:
     """An order-independent fingerprint of each table's rows."""
     result = {}
     for table in tables:
