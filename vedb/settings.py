@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     pool_max_size: int = Field(default=10, ge=1)
     redis_timeout_s: float = Field(default=0.25, gt=0, description="then serve from PostgreSQL")
     max_batch_events: int = Field(default=500, ge=1)
+    fold_interval_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="fold queued events into the rollups this often, in the API; 0: off",
+    )
     near_cache_s: float = Field(
         default=1.0, ge=0, description="each worker keeps answers it read this long; 0: off"
     )

@@ -30,6 +30,7 @@ def settings(fixture_db: str, stack: Stack) -> Settings:
         api_tokens=TOKENS,
         test_database_url=None,
         test_redis_url=None,
+        fold_interval_s=0.1,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -171,17 +173,23 @@ async def test_ingest_is_idempotent_and_keeps_cached_answers_for_their_ttl(
     assert cached.headers["x-cache"] == "HIT" and cached.json() == before.json()
     assert cached.headers["x-computed-at"] == before.headers["x-computed-at"]
     assert 0 < int(cached.headers["cache-control"].rsplit("=", 1)[1]) <= 300
-    # ... while the rollup took the events in within the ingest transaction.
-    with psycopg.connect(fixture_db) as conn:
-        row = conn.execute(
-            "SELECT active_students FROM analytics.active_students_by_day"
-            " WHERE day = (now() AT TIME ZONE 'UTC')::date"
-        ).fetchone()
-        rows = conn.execute(
+    # ... while the API's folder takes the queued events into the rollup within its interval.
+    with psycopg.connect(fixture_db, autocommit=True) as conn:
+        assert conn.execute(
             "SELECT count(*) FROM analytics.behavior_log WHERE user_id = 4"
-        ).fetchone()
+        ).fetchone() == (2,)
+        deadline = time.monotonic() + 10  # the fixture app folds every 0.1 s
+        while True:
+            row = conn.execute(
+                "SELECT active_students FROM analytics.active_students_by_day"
+                " WHERE day = (now() AT TIME ZONE 'UTC')::date"
+            ).fetchone()
+            if row == (before.json()[0]["active_users"] + 1,) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.05)  # lets the app's folder run
+        queued = conn.execute("SELECT count(*) FROM analytics.event_queue").fetchone()
     assert row == (before.json()[0]["active_users"] + 1,)  # Dung
-    assert rows == (2,)
+    assert queued == (0,)
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ EXPECTED_TABLES = {
     ("analytics", "behavior_log"),
     ("analytics", "rollup_stale"),
     ("analytics", "rollup_runs"),
+    ("analytics", "event_queue"),
     *(tuple(t.split(".")) for t in ROLLUP_TABLES),
     ("ops", "seed_runs"),
 }

@@ -118,3 +118,4 @@ def load(url: str) -> None:
                 for e in EVENTS
             ],
         )
+        conn.execute("SELECT analytics.fold_pending()")  # what the API does every second

@@ -102,7 +102,7 @@ def test_rollup_tables_are_the_ones_the_migrations_create(seeded_db: str) -> Non
             f"analytics.{r[0]}"
             for r in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'analytics'"
-                " AND tablename NOT IN ('behavior_log', 'rollup_stale', 'rollup_runs')"
+                " AND tablename NOT IN ('behavior_log', 'rollup_stale', 'rollup_runs', 'event_queue')"
             )
         }
     assert found == set(rollups.ROLLUP_TABLES)
@@ -201,17 +201,25 @@ async def test_rollups_equal_raw_after_ingest_and_refresh(ingested_db: str, stac
             "database_url": ingested_db,
             "redis_url": stack.redis.url,
             "api_tokens": {"ingest-token": ["ingest"]},
+            "fold_interval_s": 0,  # the refresh below folds them, all at once
         }
     )
     with psycopg.connect(ingested_db, autocommit=True) as conn:
         events = live_events(conn, 600)
-    async with serving(settings) as (_, client):
-        for low in range(0, len(events), 50):  # batches, some sharing a user and a day
-            response = await client.post(
-                "/api/events", json={"events": events[low : low + 50]}, headers=INGEST
-            )
-            assert response.status_code == 200 and response.json()["accepted"] == 50
-    assert assert_rollups_equal_raw(ingested_db) >= 20  # folded in by the triggers
+        folded = 0
+        async with serving(settings) as (_, client):
+            for low in range(0, len(events), 50):  # batches, some sharing a user and a day
+                response = await client.post(
+                    "/api/events", json={"events": events[low : low + 50]}, headers=INGEST
+                )
+                assert response.status_code == 200 and response.json()["accepted"] == 50
+                # Folds that end mid-batch and mid-student, as a capped fold does.
+                row = conn.execute("SELECT analytics.fold_pending(true, 35)").fetchone()
+                folded += row[0] if row else 0
+        assert folded == 12 * 35
+        result = rollups.refresh(conn, full=False)
+        assert (result.kind, result.folded) == ("none", len(events) - folded)
+    assert assert_rollups_equal_raw(ingested_db) >= 20
 
     with psycopg.connect(ingested_db, autocommit=True) as conn:
         conn.execute(
@@ -228,3 +236,27 @@ async def test_rollups_equal_raw_after_ingest_and_refresh(ingested_db: str, stac
         assert (result.kind, result.queued) == ("catch-up", queued[0])
         assert rollups.refresh(conn, full=False).kind == "none"
     assert assert_rollups_equal_raw(ingested_db) >= 20
+
+
+def test_queued_events_are_counted_once_whether_folded_or_rebuilt(fixture_db: str) -> None:
+    insert = (
+        "INSERT INTO analytics.behavior_log (user_id, session_id, event_type, occurred_at)"
+        " SELECT 1, gen_random_uuid(), 'LOGIN', now() - make_interval(days => d)"
+        " FROM generate_series(0, 2) AS d"
+    )
+    with psycopg.connect(fixture_db, autocommit=True) as conn:
+        conn.execute(insert)
+        assert conn.execute("SELECT count(*) FROM analytics.event_queue").fetchone() == (3,)
+        # While a learning write (or another fold) holds the rollups, the API's fold skips.
+        with psycopg.connect(fixture_db) as writer:
+            writer.execute("SELECT analytics.lock_rollups()")
+            assert conn.execute("SELECT analytics.fold_pending(false)").fetchone() == (0,)
+        # A rebuild reads the queued events from the log, and empties the queue.
+        conn.execute("SELECT analytics.rebuild_rollups()")
+        assert conn.execute("SELECT count(*) FROM analytics.event_queue").fetchone() == (0,)
+        assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (0,)
+    assert assert_rollups_equal_raw(fixture_db) >= 13
+    with psycopg.connect(fixture_db, autocommit=True) as conn:
+        conn.execute(insert)
+        assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (3,)
+    assert assert_rollups_equal_raw(fixture_db) >= 13

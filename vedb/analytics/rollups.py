@@ -1,6 +1,8 @@
 """The rollup tables (migrations 0016-0017) and the calls that rebuild or catch them up.
 
-Triggers keep the rollups current in every writing transaction. What they cannot fold in
+Ingest queues new events (analytics.event_queue), and analytics.fold_pending() folds them
+into the event rollups: the API calls it every second, and :func:`refresh` does too. Triggers
+keep the learning rollups current in every writing transaction. What neither can fold in
 (deleted or rewritten events, a changed role) is queued in analytics.rollup_stale, and
 :func:`refresh` rebuilds the event rollups while that queue is not empty.
 """
@@ -43,25 +45,30 @@ ROLLUP_TABLES = (
 class RefreshResult:
     kind: str  # "full", "catch-up" or "none"
     queued: int  # stale entries that were waiting
+    folded: int  # queued new events folded in
     seconds: float
     last_full: datetime | None
 
 
 def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
-    """Rebuilds every rollup (``full``), or the event rollups if anything is queued."""
+    """Rebuilds every rollup (``full``); else folds the queued events in, then rebuilds the
+    event rollups if a change that cannot be folded is queued."""
     started = time.perf_counter()
+    folded = 0
     with conn.transaction():
         queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
         if full:
-            conn.execute("SELECT analytics.rebuild_rollups()")
-        elif queued:
-            conn.execute("SELECT analytics.catch_up_rollups()")
+            conn.execute("SELECT analytics.rebuild_rollups()")  # reads queued events too
+        else:
+            folded = _scalar(conn, "SELECT analytics.fold_pending()")
+            if queued:
+                conn.execute("SELECT analytics.catch_up_rollups()")
     last = conn.execute(
         "SELECT max(finished_at) FROM analytics.rollup_runs WHERE kind = 'full'"
     ).fetchone()
     kind = "full" if full else ("catch-up" if queued else "none")
     seconds = time.perf_counter() - started
-    return RefreshResult(kind, int(queued), seconds, last[0] if last else None)
+    return RefreshResult(kind, int(queued), folded, seconds, last[0] if last else None)
 
 
 def _scalar(conn: psycopg.Connection[Any], query: str) -> int:

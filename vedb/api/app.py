@@ -27,6 +27,7 @@ from vedb.api.analytics_routes import analytics_router
 from vedb.api.auth import load_tokens
 from vedb.api.events import events_router
 from vedb.api.fast_path import CachedAnswers
+from vedb.api.folding import folding
 from vedb.api.metrics import Metrics
 from vedb.settings import Settings
 
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_pool, app.state.ingest_pool, app.state.redis = read_pool, write_pool, client
         app.state.metrics.watch(app.state.analytics, read_pool, write_pool)
         try:
-            yield
+            async with folding(write_pool, settings.fold_interval_s):
+                yield
         finally:
             await read_pool.close()
             await write_pool.close()

@@ -62,7 +62,8 @@ def refresh(
         bool, typer.Option("--full", help="Rebuild every rollup from the source tables.")
     ] = False,
 ) -> None:
-    """Bring the rollups up to date: rebuild what writes queued, or everything (--full)."""
+    """Bring the rollups up to date: fold queued events, rebuild what writes queued, or
+    everything (--full)."""
     from vedb.analytics.rollups import refresh_and_invalidate  # noqa: PLC0415
 
     settings = load_settings()
@@ -71,8 +72,10 @@ def refresh(
         result = asyncio.run(refresh_and_invalidate(url, settings, full=full))
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    if result.folded:
+        out.print(f"Folded {result.folded:,} queued event(s) into the rollups.")
     if result.kind == "none":
-        out.print("Rollups are current: nothing was queued.")
+        out.print("Rollups are current: no change that needs a rebuild was queued.")
     else:
         out.print(
             f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "

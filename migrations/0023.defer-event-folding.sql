@@ -1,0 +1,308 @@
+-- Ingest no longer folds events into the rollups in its own transaction: it queues their ids
+-- (analytics.event_queue), and analytics.fold_pending() folds everything queued in one
+-- set-based statement. The API calls it every VEDB_FOLD_INTERVAL_S (1 s by default), and
+-- `vedb refresh` (the refresh timer) calls it too.
+-- Why: folding per ingest batch touched a dozen rollup rows per event, each a random page and
+-- its WAL, and kept 41-49 % of plain ingest's rows/s. Folding a second's worth at once groups
+-- each student's events into one row per rollup, and ingest pays only for the queue.
+-- The statement is 0017's fold, reading the drained queue instead of a transition table.
+-- depends: 0022.create-index-student-summary-progress
+
+-- squawk-ignore-file renaming-object
+-- Why: the renamed function is internal to the rebuild; its one caller is replaced below.
+
+SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
+SET LOCAL statement_timeout = '1min';
+
+-- Ids of inserted events not folded yet. Append-only between drains, so no index.
+CREATE TABLE IF NOT EXISTS analytics.event_queue (
+    id bigint NOT NULL
+) WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000);
+
+CREATE OR REPLACE FUNCTION analytics.queue_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO analytics.event_queue (id) SELECT id FROM new_events;
+    RETURN NULL;
+END
+$$;
+
+-- analytics.lock_rollups(), without waiting: false when another transaction holds it.
+CREATE OR REPLACE FUNCTION analytics.try_lock_rollups() RETURNS boolean
+LANGUAGE sql VOLATILE
+RETURN pg_try_advisory_xact_lock(7365, 1);
+
+-- Folds the committed queued events (at most max_events of them; NULL: all) into the event
+-- rollups and returns how many. With wait false it returns 0 at once when another fold, a
+-- learning write or a rebuild holds the rollups.
+CREATE OR REPLACE FUNCTION analytics.fold_pending(
+    wait boolean DEFAULT true, max_events bigint DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    folded bigint;
+BEGIN
+    IF wait THEN
+        PERFORM analytics.lock_rollups();
+    ELSIF NOT analytics.try_lock_rollups() THEN
+        RETURN 0;
+    END IF;
+    WITH drained AS (
+        DELETE FROM analytics.event_queue
+        WHERE ctid = ANY (ARRAY(SELECT ctid FROM analytics.event_queue LIMIT max_events))
+        RETURNING id
+    ),
+    -- The queued events as they are now (a deleted one is gone, and queued a rebuild too).
+    new_events AS (
+        SELECT e.* FROM analytics.behavior_log AS e JOIN drained AS d ON d.id = e.id
+    ),
+    batch AS (
+        SELECT e.user_id, (e.occurred_at AT TIME ZONE 'UTC')::date AS day, count(*) AS events
+        FROM new_events AS e
+        GROUP BY 1, 2
+    ),
+    -- Students' days that were not in the rollup before this batch.
+    fresh AS (
+        SELECT b.user_id,
+               b.day,
+               date_trunc('week', u.created_at AT TIME ZONE 'UTC')::date AS cohort_week
+        FROM batch AS b
+        JOIN learning.users AS u ON u.id = b.user_id AND u.role = 'STUDENT'
+        WHERE NOT EXISTS (SELECT FROM analytics.user_day_activity AS a
+                          WHERE a.user_id = b.user_id AND a.day = b.day)
+    ),
+    -- Days whose 30-day window gains the student: [day, day + 29] minus what the nearest
+    -- earlier day (prev + 29) and the nearest later day (from next on) already cover.
+    covered AS (
+        SELECT DISTINCT f.user_id, f.day + g.offset_days AS day
+        FROM fresh AS f
+        CROSS JOIN LATERAL (
+            SELECT max(a.day) AS prev FROM analytics.user_day_activity AS a
+            WHERE a.user_id = f.user_id AND a.day < f.day
+        ) AS p
+        CROSS JOIN LATERAL (
+            SELECT min(a.day) AS next FROM analytics.user_day_activity AS a
+            WHERE a.user_id = f.user_id AND a.day > f.day
+        ) AS n
+        CROSS JOIN LATERAL generate_series(
+            greatest(0, p.prev + 30 - f.day), least(29, n.next - 1 - f.day)
+        ) AS g (offset_days)
+    ),
+    day_counts AS (
+        SELECT day, sum(dau) AS dau, sum(rolling) AS rolling
+        FROM (
+            SELECT day, count(*) AS dau, 0 AS rolling FROM fresh GROUP BY day
+            UNION ALL
+            SELECT day, 0, count(*) FROM covered GROUP BY day
+        ) AS c
+        GROUP BY day
+    ),
+    up_days AS (
+        INSERT INTO analytics.active_students_by_day AS t (day, active_students, active_students_30d)
+        SELECT day, dau, rolling FROM day_counts ORDER BY day
+        ON CONFLICT (day) DO UPDATE
+        SET active_students = t.active_students + EXCLUDED.active_students,
+            active_students_30d = t.active_students_30d + EXCLUDED.active_students_30d
+    ),
+    up_months AS (
+        INSERT INTO analytics.active_students_by_month AS t (month, active_students)
+        SELECT m.month, count(DISTINCT f.user_id)
+        FROM fresh AS f
+        CROSS JOIN LATERAL (SELECT date_trunc('month', f.day)::date AS month) AS m
+        WHERE NOT EXISTS (SELECT FROM analytics.user_day_activity AS a
+                          WHERE a.user_id = f.user_id AND a.day >= m.month
+                            AND a.day < (m.month + interval '1 month')::date)
+        GROUP BY m.month
+        ORDER BY m.month
+        ON CONFLICT (month) DO UPDATE SET active_students = t.active_students + EXCLUDED.active_students
+    ),
+    up_cohorts AS (
+        INSERT INTO analytics.cohort_week_activity AS t (cohort_week, week_number, active_students)
+        SELECT f.cohort_week, (w.week - f.cohort_week) / 7, count(DISTINCT f.user_id)
+        FROM fresh AS f
+        CROSS JOIN LATERAL (SELECT date_trunc('week', f.day)::date AS week) AS w
+        WHERE f.day >= f.cohort_week
+          AND NOT EXISTS (SELECT FROM analytics.user_day_activity AS a
+                          WHERE a.user_id = f.user_id AND a.day >= w.week AND a.day < w.week + 7)
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+        ON CONFLICT (cohort_week, week_number) DO UPDATE
+        SET active_students = t.active_students + EXCLUDED.active_students
+    ),
+    up_user_days AS (
+        INSERT INTO analytics.user_day_activity AS t (user_id, day, events)
+        SELECT user_id, day, events FROM batch ORDER BY user_id, day
+        ON CONFLICT (user_id, day) DO UPDATE SET events = t.events + EXCLUDED.events
+    ),
+    up_course_days AS (
+        INSERT INTO analytics.course_day_activity AS t (course_id, day, events)
+        SELECT course_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*)
+        FROM new_events
+        WHERE course_id IS NOT NULL
+        GROUP BY 1, 2
+        ORDER BY 1, 2
+        ON CONFLICT (course_id, day) DO UPDATE SET events = t.events + EXCLUDED.events
+    ),
+    course_batch AS (
+        SELECT course_id, user_id, count(*) AS events,
+               max((occurred_at AT TIME ZONE 'UTC')::date) AS last_day
+        FROM new_events
+        WHERE course_id IS NOT NULL
+        GROUP BY 1, 2
+    ),
+    up_course_learners AS (
+        INSERT INTO analytics.course_learners AS t (course_id, user_id, events, last_active_day)
+        SELECT course_id, user_id, events, last_day FROM course_batch ORDER BY 1, 2
+        ON CONFLICT (course_id, user_id) DO UPDATE
+        SET events = t.events + EXCLUDED.events,
+            last_active_day = greatest(t.last_active_day, EXCLUDED.last_active_day)
+        -- A row the upsert inserted has no xmax: a learner new to the course.
+        RETURNING t.course_id, t.xmax = 0 AS new_learner
+    ),
+    up_course_activity AS (
+        INSERT INTO analytics.course_activity AS t (course_id, learners, events)
+        SELECT b.course_id, coalesce(l.learners, 0), b.events
+        FROM (SELECT course_id, sum(events) AS events FROM course_batch GROUP BY 1) AS b
+        LEFT JOIN (
+            SELECT course_id, count(*) FILTER (WHERE new_learner) AS learners
+            FROM up_course_learners
+            GROUP BY 1
+        ) AS l ON l.course_id = b.course_id
+        ORDER BY b.course_id
+        ON CONFLICT (course_id) DO UPDATE
+        SET learners = t.learners + EXCLUDED.learners, events = t.events + EXCLUDED.events
+    ),
+    lesson_batch AS (
+        SELECT lesson_id,
+               user_id,
+               count(*) FILTER (WHERE event_type = 'LESSON_START') AS starts,
+               count(*) FILTER (WHERE event_type = 'LESSON_COMPLETE') AS completes,
+               count(*) AS events
+        FROM new_events
+        WHERE lesson_id IS NOT NULL
+        GROUP BY 1, 2
+    ),
+    up_lesson_learners AS (
+        INSERT INTO analytics.lesson_learners AS t (lesson_id, user_id, starts, completes, events)
+        SELECT lesson_id, user_id, starts, completes, events FROM lesson_batch ORDER BY 1, 2
+        ON CONFLICT (lesson_id, user_id) DO UPDATE
+        SET starts = t.starts + EXCLUDED.starts,
+            completes = t.completes + EXCLUDED.completes,
+            events = t.events + EXCLUDED.events
+        RETURNING t.lesson_id, t.user_id, t.starts, t.completes
+    ),
+    up_lesson_activity AS (
+        INSERT INTO analytics.lesson_activity AS t
+            (lesson_id, learners_started, learners_completed, events)
+        SELECT b.lesson_id,
+               -- Counts before the batch are the new counts less the batch's own.
+               count(*) FILTER (WHERE b.starts > 0 AND n.starts = b.starts),
+               count(*) FILTER (WHERE b.completes > 0 AND n.completes = b.completes),
+               sum(b.events)
+        FROM lesson_batch AS b
+        JOIN up_lesson_learners AS n ON n.lesson_id = b.lesson_id AND n.user_id = b.user_id
+        GROUP BY b.lesson_id
+        ORDER BY b.lesson_id
+        ON CONFLICT (lesson_id) DO UPDATE
+        SET learners_started = t.learners_started + EXCLUDED.learners_started,
+            learners_completed = t.learners_completed + EXCLUDED.learners_completed,
+            events = t.events + EXCLUDED.events
+    ),
+    session_batch AS (
+        SELECT user_id, session_id, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+        FROM new_events
+        GROUP BY 1, 2
+    ),
+    session_known AS (
+        SELECT s.user_id, s.session_id, s.first_at, s.last_at
+        FROM analytics.user_sessions AS s
+        JOIN session_batch AS b ON b.user_id = s.user_id AND b.session_id = s.session_id
+    ),
+    up_sessions AS (
+        INSERT INTO analytics.user_sessions AS t (user_id, session_id, first_at, last_at)
+        SELECT user_id, session_id, first_at, last_at FROM session_batch ORDER BY 1, 2
+        ON CONFLICT (user_id, session_id) DO UPDATE
+        SET first_at = least(t.first_at, EXCLUDED.first_at),
+            last_at = greatest(t.last_at, EXCLUDED.last_at)
+    ),
+    -- New sessions, and how many minutes the sessions gained (a known one may grow).
+    session_deltas AS (
+        SELECT b.user_id,
+               count(*) FILTER (WHERE k.session_id IS NULL) AS sessions,
+               sum(extract(epoch FROM greatest(b.last_at, k.last_at) - least(b.first_at, k.first_at)) / 60
+                   - coalesce(extract(epoch FROM k.last_at - k.first_at) / 60, 0)) AS minutes
+        FROM session_batch AS b
+        LEFT JOIN session_known AS k ON k.user_id = b.user_id AND k.session_id = b.session_id
+        GROUP BY b.user_id
+    ),
+    user_batch AS (
+        SELECT e.user_id,
+               count(*) AS events,
+               analytics.histogram(
+                   array_agg(extract(hour FROM e.occurred_at AT TIME ZONE 'UTC')::int + 1), 24
+               ) AS by_hour,
+               analytics.histogram(
+                   array_agg(extract(isodow FROM e.occurred_at AT TIME ZONE 'UTC')::int), 7
+               ) AS by_weekday,
+               analytics.histogram(
+                   array_agg(array_position(analytics.event_types(), e.event_type)), 11
+               ) AS by_type,
+               analytics.histogram(
+                   coalesce(array_agg(array_position(analytics.levels(), c.level)) FILTER (
+                       WHERE e.event_type IN ('LESSON_START', 'LESSON_COMPLETE', 'QUIZ_SUBMIT',
+                                              'VIDEO_PLAY', 'VIDEO_PAUSE')
+                   ), '{}'), 3
+               ) AS by_level
+        FROM new_events AS e
+        LEFT JOIN learning.courses AS c ON c.id = e.course_id
+        GROUP BY e.user_id
+    ),
+    up_user_activity AS (
+        INSERT INTO analytics.user_activity AS t
+            (user_id, events, events_by_hour, events_by_weekday, events_by_type,
+             lesson_events_by_level, sessions, session_minutes)
+        SELECT u.user_id, u.events, u.by_hour, u.by_weekday, u.by_type, u.by_level,
+               d.sessions, d.minutes
+        FROM user_batch AS u
+        JOIN session_deltas AS d ON d.user_id = u.user_id
+        ORDER BY u.user_id
+        ON CONFLICT (user_id) DO UPDATE
+        SET events = t.events + EXCLUDED.events,
+            events_by_hour = analytics.add_counts(t.events_by_hour, EXCLUDED.events_by_hour),
+            events_by_weekday = analytics.add_counts(t.events_by_weekday, EXCLUDED.events_by_weekday),
+            events_by_type = analytics.add_counts(t.events_by_type, EXCLUDED.events_by_type),
+            lesson_events_by_level = analytics.add_counts(t.lesson_events_by_level,
+                                                          EXCLUDED.lesson_events_by_level),
+            sessions = t.sessions + EXCLUDED.sessions,
+            session_minutes = t.session_minutes + EXCLUDED.session_minutes
+    ),
+    up_last_active AS (
+        UPDATE analytics.student_summary AS s
+        SET last_active_at = b.last_at
+        FROM (SELECT user_id, max(occurred_at) AS last_at FROM new_events GROUP BY user_id) AS b
+        WHERE s.user_id = b.user_id
+          AND (s.last_active_at IS NULL OR s.last_active_at < b.last_at)
+    )
+    SELECT count(*) INTO folded FROM new_events;
+    RETURN folded;
+END
+$$;
+REVOKE ALL ON FUNCTION analytics.fold_pending(boolean, bigint) FROM PUBLIC;
+
+-- A full rebuild reads the whole log, queued events included, so it empties the queue. The
+-- SHARE lock holds new inserts back until it commits: none can be counted twice or missed.
+ALTER FUNCTION analytics.rebuild_event_rollups() RENAME TO rebuild_event_rollups_from_log;
+CREATE OR REPLACE FUNCTION analytics.rebuild_event_rollups() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    LOCK TABLE analytics.behavior_log IN SHARE MODE;
+    DELETE FROM analytics.event_queue;
+    PERFORM analytics.rebuild_event_rollups_from_log();
+END
+$$;
+
+DROP TRIGGER IF EXISTS behavior_log_fold_events ON analytics.behavior_log;
+CREATE OR REPLACE TRIGGER behavior_log_queue_events
+    AFTER INSERT ON analytics.behavior_log
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION analytics.queue_events();
