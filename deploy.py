@@ -4,7 +4,8 @@ db: PostgreSQL, tuned and migrated; cache: Redis; api: the analytics API. db and
 also get the release (the wheel in a venv, queries/ and migrations/).
 """
 
-from pyinfra import host
+from pyinfra.api.operation import OperationMeta
+from pyinfra.context import host
 
 from tasks.api import api_service, refresh_timer
 from tasks.base import base
@@ -13,11 +14,14 @@ from tasks.redis import redis_server
 from tasks.release import release
 
 base()
-release_changes = release() if {"db", "api"} & set(host.groups) else []
+release_changes: list[OperationMeta] = []
+if {"db", "api"} & set(host.groups):
+    # pyinfra types every @deploy as returning one OperationMeta; ours returns a list of them.
+    release_changes = release()  # type: ignore[assignment]
 if "db" in host.groups:
     postgres_server()
 if "cache" in host.groups:
     redis_server()
 if "api" in host.groups:
-    api_service(release_changes)
+    api_service(release_changes=release_changes)
     refresh_timer()

@@ -88,6 +88,8 @@ def _gate(environment: Environment, **_: Any) -> None:
     if environment.runner is None or type(environment.runner).__name__ == "WorkerRunner":
         return
     options = environment.parsed_options
+    if options is None:  # run as a library, without locust's command line: no targets to gate
+        return
     targets = Targets(
         options.p95_ms, options.cached_p95_ms, options.min_hit_rate, options.max_failures
     )

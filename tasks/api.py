@@ -2,9 +2,9 @@
 
 from io import StringIO
 
-from pyinfra import host
-from pyinfra.api import deploy
+from pyinfra.api.deploy import deploy
 from pyinfra.api.operation import OperationMeta
+from pyinfra.context import host
 from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
@@ -15,12 +15,10 @@ UNIT = "vedb-api.service"
 REFRESH = "vedb-refresh"
 
 
-@deploy("Analytics API")
-def api_service(release_changes: list[OperationMeta]) -> None:
+def _env_file(env_file: str) -> OperationMeta:
     data = host.data
     secrets = deploy_secrets(data.secrets_file)
-    env_file = f"{data.vedb_etc}/api.env"
-    env = files.put(
+    return files.put(
         name="Write the API's env file (0600, from secrets)",
         src=StringIO(
             render(
@@ -46,6 +44,13 @@ def api_service(release_changes: list[OperationMeta]) -> None:
         mode="600",
         _temp_dir=data.vedb_etc,
     )
+
+
+@deploy("Analytics API")
+def api_service(release_changes: list[OperationMeta]) -> None:
+    data = host.data
+    env_file = f"{data.vedb_etc}/api.env"
+    env = _env_file(env_file)
     unit = files.put(
         name=f"Install the {UNIT} unit",
         src=StringIO(

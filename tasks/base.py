@@ -1,7 +1,7 @@
 """What every host gets first: the root-only directory that secret files pass through."""
 
-from pyinfra import host
-from pyinfra.api import deploy
+from pyinfra.api.deploy import deploy
+from pyinfra.context import host
 from pyinfra.operations import files
 
 

@@ -2,8 +2,9 @@
 
 from io import StringIO
 
-from pyinfra import host
-from pyinfra.api import deploy
+from pyinfra.api.arguments import ConnectorArguments
+from pyinfra.api.deploy import deploy
+from pyinfra.context import host
 from pyinfra.facts.hardware import Cpus, Memory
 from pyinfra.facts.server import LinuxDistribution
 from pyinfra.operations import apt, files, postgres, server, systemd
@@ -19,7 +20,7 @@ from vedb.templates import render
 
 PGDG_KEY_URL = "https://www.postgresql.org/media/keys/ACCC4CF8.asc"
 PGDG_KEYRING = "/usr/share/keyrings/pgdg.asc"
-AS_POSTGRES = {"_sudo": True, "_sudo_user": "postgres"}
+AS_POSTGRES: ConnectorArguments = {"_sudo": True, "_sudo_user": "postgres"}
 
 # Validates the new files against the running server before touching it, then reloads, or
 # restarts when pg_file_settings says a changed setting can only be applied by a restart.

@@ -2,8 +2,8 @@
 
 from io import StringIO
 
-from pyinfra import host
-from pyinfra.api import deploy
+from pyinfra.api.deploy import deploy
+from pyinfra.context import host
 from pyinfra.facts.hardware import Memory
 from pyinfra.operations import apt, files, systemd
 

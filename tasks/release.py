@@ -2,9 +2,9 @@
 
 import hashlib
 
-from pyinfra import host
-from pyinfra.api import deploy
+from pyinfra.api.deploy import deploy
 from pyinfra.api.operation import OperationMeta
+from pyinfra.context import host
 from pyinfra.facts.files import FileContents
 from pyinfra.operations import apt, files, pip, server
 

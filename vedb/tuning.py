@@ -90,14 +90,7 @@ def postgres_settings(
         Setting("effective_io_concurrency", IO_CONCURRENCY[disk], f"{disk} disk", "1", False),
     ]  # fmt: skip
     if parallel:
-        s += [
-            Setting("max_worker_processes", str(cpus), "CPUs", "8", True),
-            Setting("max_parallel_workers_per_gather", str(per_gather),
-                    "CPUs/2" + ("" if profile == "dw" else ", at most 4"), "2", False),
-            Setting("max_parallel_maintenance_workers", str(min(math.ceil(cpus / 2), 4)),
-                    "CPUs/2, at most 4", "2", False),
-            Setting("max_parallel_workers", str(cpus), "CPUs", "8", False),
-        ]  # fmt: skip
+        s += _parallel_settings(cpus, per_gather, profile)
     s += [
         Setting("wal_compression", "zstd" if pg_major >= 15 else "on",
                 "zstd from PostgreSQL 15, else on", "off", False),
@@ -115,3 +108,15 @@ def postgres_settings(
                 f"{profile} profile", "100", False),
     ]  # fmt: skip
     return {setting.name: setting for setting in s}
+
+
+def _parallel_settings(cpus: int, per_gather: int, profile: Profile) -> list[Setting]:
+    """Only from 4 CPUs: below that, PostgreSQL's defaults are already right."""
+    return [
+        Setting("max_worker_processes", str(cpus), "CPUs", "8", True),
+        Setting("max_parallel_workers_per_gather", str(per_gather),
+                "CPUs/2" + ("" if profile == "dw" else ", at most 4"), "2", False),
+        Setting("max_parallel_maintenance_workers", str(min(math.ceil(cpus / 2), 4)),
+                "CPUs/2, at most 4", "2", False),
+        Setting("max_parallel_workers", str(cpus), "CPUs", "8", False),
+    ]  # fmt: skip

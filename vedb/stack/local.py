@@ -71,6 +71,39 @@ def _fail(what: str, proc: subprocess.CompletedProcess[str], log: Path | None = 
     return StackError(f"{what} failed (exit {proc.returncode}):\n{detail}")
 
 
+def _initdb(bin_dir: Path, workdir: Path, password: str, user: RunAs) -> Path:
+    """A fresh cluster in workdir/data, its superuser's password read from a file."""
+    pwfile = workdir / "pwfile"
+    pwfile.write_text(password + "\n")
+    if user.switches:
+        os.chown(pwfile, user.uid, user.gid)
+    data = workdir / "data"
+    initdb = _run(
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--pwfile",
+            str(pwfile),
+            "-A",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            # Byte-order text sorting: index builds on text keys run several times faster.
+            "--lc-collate=C",
+            "--no-sync",
+        ],
+        user,
+    )
+    pwfile.unlink()
+    if initdb.returncode != 0:
+        raise _fail("initdb", initdb)
+    return data
+
+
 def start_local_postgres() -> Server:
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
@@ -79,38 +112,11 @@ def start_local_postgres() -> Server:
     workdir = _workdir("vedb-pg-", user)
     password = new_password()
     try:
-        pwfile = workdir / "pwfile"
-        pwfile.write_text(password + "\n")
-        if user.switches:
-            os.chown(pwfile, user.uid, user.gid)
-        data = workdir / "data"
-        initdb = _run(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--pwfile",
-                str(pwfile),
-                "-A",
-                "scram-sha-256",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                # Byte-order text sorting: index builds on text keys run several times faster.
-                "--lc-collate=C",
-                "--no-sync",
-            ],
-            user,
-        )
-        pwfile.unlink()
-        if initdb.returncode != 0:
-            raise _fail("initdb", initdb)
+        data = _initdb(bin_dir, workdir, password, user)
         options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
+        log = workdir / "postgres.log"
         for _ in range(START_ATTEMPTS):
             port = free_port()
-            log = workdir / "postgres.log"
             started = _run(
                 [
                     str(bin_dir / "pg_ctl"),
