@@ -44,8 +44,10 @@ def bench_queries_command(
     runs: Annotated[int, typer.Option(min=3, help="Timed runs per query and variant.")] = 9,
     batch: Annotated[int, typer.Option(min=1, max=500, help="Events per ingest batch.")] = 100,
 ) -> None:
-    """Each query uncached, raw reference vs rollup, then the cost of keeping rollups current."""
+    """Each query uncached: raw reference vs rollup, PostgreSQL defaults vs tuned; then the
+    cost of keeping the rollups current."""
     from vedb import bench_queries as bq  # noqa: PLC0415
+    from vedb import bench_settings as bs  # noqa: PLC0415
 
     url = database_url(load_settings())
     try:
@@ -55,6 +57,15 @@ def bench_queries_command(
                 err.print(f"  timing {label}", highlight=False)
 
             out.print(bq.query_table(bq.time_queries(conn, runs, say)))
+            changed = bs.changed_settings(conn)
+            if changed:
+                timings = bs.time_settings(conn, bq.cases(conn), runs, say)
+                out.print(bs.settings_table(changed, timings))
+            else:
+                err.print(
+                    "  PostgreSQL defaults vs tuned: skipped, this server runs PostgreSQL's"
+                    " defaults (configure it with `vedb tune`)"
+                )
             day = bq.replay_day(conn)
             fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
         err.print("  timing ingest on scratch copies of the database")
