@@ -20,6 +20,16 @@ from vedb.databases import create_database, drop_database
 from vedb.seed.command import seed_database
 from vedb.settings import REPO_ROOT, Settings
 from vedb.stack import Stack, StackError, start_stack
+from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
+
+# Tests that start servers of their own (faults, restarts), beside the session's stack, need
+# the binaries even when the stack itself comes from Docker or VEDB_TEST_*_URL.
+needs_local_postgres = pytest.mark.skipif(
+    postgres_bin_dir() is None, reason="needs initdb and pg_ctl on this machine"
+)
+needs_local_redis = pytest.mark.skipif(
+    redis_server_binary() is None, reason="needs redis-server on this machine"
+)
 
 
 def _git_status() -> str | None:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from tests.api.conftest import READ, TOKENS, serving
+from tests.conftest import needs_local_postgres, needs_local_redis
 from tests.sql import fixture
 from vedb import migrations
 from vedb.analytics.cache import RETRY_AFTER_S
@@ -28,6 +29,7 @@ from vedb.stack.local import (
 BOARD = "/api/analytics/leaderboard"
 
 
+@needs_local_redis
 async def test_redis_stopped_mid_run_then_back(settings: Settings) -> None:
     redis_server = start_local_redis()
     try:
@@ -67,6 +69,7 @@ def own_postgres() -> Iterator[Server]:
         stop_local(server)
 
 
+@needs_local_postgres
 async def test_postgres_restarted_mid_run(own_postgres: Server, settings: Settings) -> None:
     update = {"database_url": own_postgres.url, "redis_url": None, "pool_timeout_s": 1.0}
     async with serving(settings.model_copy(update=update)) as (_, client):

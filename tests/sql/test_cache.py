@@ -14,6 +14,7 @@ import pytest_asyncio
 import redis.asyncio as aioredis
 from psycopg_pool import AsyncConnectionPool
 
+from tests.conftest import needs_local_redis
 from tests.sql.conftest import CATALOG
 from vedb.analytics.cache import QueryCache, params_digest
 from vedb.analytics.cache import redis_client as cache_client
@@ -82,6 +83,7 @@ async def test_invalidation_by_query_and_wholesale(cached: Analytics) -> None:
     assert (await cached.run("top_courses")).cache == "MISS"
 
 
+@needs_local_redis
 async def test_with_redis_stopped_the_results_are_still_correct(fixture_db: str) -> None:
     server = start_local_redis()
     client = aioredis.Redis.from_url(server.url, socket_timeout=0.5, socket_connect_timeout=0.5)

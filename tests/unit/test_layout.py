@@ -88,3 +88,33 @@ def test_post_apply_creates_exactly_the_group_roles() -> None:
 def test_a_seed_fills_exactly_the_seeded_tables_in_load_order() -> None:
     dataset = generate(get_profile("demo"), 7, date(2026, 1, 1))
     assert tuple(dataset.tables) == SEEDED_TABLES
+
+
+def test_tests_that_start_their_own_servers_skip_without_the_binaries() -> None:
+    """A test starting a local server beside the session's stack (itself, or through a
+    fixture) carries the skip marker, so it skips instead of failing where they are missing."""
+    starters = {
+        "start_local_postgres": "needs_local_postgres",
+        "start_local_redis": "needs_local_redis",
+    }
+    missing = []
+    for path in sorted((REPO_ROOT / "tests").rglob("test_*.py")):
+        functions = [
+            node
+            for node in ast.parse(path.read_text()).body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        fixture_calls = {
+            f.name: ast.unparse(f) for f in functions if not f.name.startswith("test_")
+        }
+        for test in (f for f in functions if f.name.startswith("test_")):
+            reach = ast.unparse(test) + "".join(
+                fixture_calls.get(arg.arg, "") for arg in test.args.args
+            )
+            markers = " ".join(ast.unparse(d) for d in test.decorator_list)
+            missing += [
+                f"{path.name}::{test.name} needs @{marker}"
+                for starter, marker in starters.items()
+                if f"{starter}(" in reach and marker not in markers
+            ]
+    assert missing == []

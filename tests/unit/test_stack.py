@@ -12,17 +12,13 @@ import psycopg
 import pytest
 import redis
 
+from tests.conftest import needs_local_postgres, needs_local_redis
 from vedb.settings import Settings
 from vedb.stack import StackError, start_stack
-from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
+from vedb.stack.binaries import postgres_bin_dir
 from vedb.stack.local import alive
 
 VEDB = str(Path(sys.executable).parent / "vedb")
-
-needs_local_binaries = pytest.mark.skipif(
-    postgres_bin_dir() is None or redis_server_binary() is None,
-    reason="needs initdb/pg_ctl and redis-server on this machine",
-)
 
 
 def run_vedb(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -39,7 +35,8 @@ def pids_of(workdir: Path) -> list[int]:
     return [int(p.read_text().split()[0]) for p in pidfiles if p.exists()]
 
 
-@needs_local_binaries
+@needs_local_postgres
+@needs_local_redis
 def test_stack_up_then_down_leaves_no_process_and_no_temp_dir(tmp_path: Path) -> None:
     env = local_env(tmp_path)
     up = run_vedb("stack", "up", env=env)
@@ -67,7 +64,8 @@ def test_stack_up_then_down_leaves_no_process_and_no_temp_dir(tmp_path: Path) ->
     assert run_vedb("stack", "status", env=env).returncode == 3
 
 
-@needs_local_binaries
+@needs_local_postgres
+@needs_local_redis
 def test_servers_require_their_passwords(stack_settings: Settings) -> None:
     stack = start_stack(stack_settings)
     try:

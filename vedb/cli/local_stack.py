@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from typing import Annotated
 
 import typer
@@ -16,10 +15,8 @@ from vedb.cli.app import (
     out,
     stack_app,
 )
-from vedb.settings import Settings
 from vedb.stack import StackError, detached
-from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
-from vedb.stack.stack import docker_answers
+from vedb.stack.doctor import apt_install, missing_servers
 
 
 @stack_app.command("up")
@@ -75,10 +72,10 @@ def stack_doctor(
 ) -> None:
     """Check that PostgreSQL and Redis can be started here; optionally install them."""
     settings = load_settings()
-    missing = _missing_servers(settings)
+    missing = missing_servers(settings)
     if missing and install and os.geteuid() == 0 and shutil.which("apt-get"):
-        _apt_install(missing)
-        missing = _missing_servers(settings)
+        apt_install(missing)
+        missing = missing_servers(settings)
     for package in missing:
         err.print(
             f"[red]missing[/] {package}: install it (`apt-get install {package}`), "
@@ -87,36 +84,3 @@ def stack_doctor(
     if missing:
         raise typer.Exit(1)
     out.print("PostgreSQL and Redis can be started here.")
-
-
-def _missing_servers(settings: Settings) -> list[str]:
-    if settings.stack_backend != "local" and docker_answers():
-        return []
-    missing = []
-    if not settings.test_database_url and postgres_bin_dir() is None:
-        missing.append("postgresql")
-    if not settings.test_redis_url and redis_server_binary() is None:
-        missing.append("redis-server")
-    return missing
-
-
-def _apt_install(packages: list[str]) -> None:
-    err.print(f"Installing {' '.join(packages)} with apt-get ...")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    # Only the binaries are wanted: keep the packages from starting system-wide servers.
-    policy = "/usr/sbin/policy-rc.d"
-    had_policy = os.path.exists(policy)
-    if not had_policy:
-        with open(policy, "w") as fh:
-            fh.write("#!/bin/sh\nexit 101\n")
-        os.chmod(policy, 0o755)  # noqa: S103 -- invoke-rc.d runs it, so it must be executable
-    try:
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-            check=True,
-            env=env,
-        )
-    finally:
-        if not had_policy:
-            os.remove(policy)

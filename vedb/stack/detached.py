@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import psycopg
 from psycopg import sql
 
 from vedb.databases import with_database
 from vedb.settings import Settings
-from vedb.stack.local import alive
+from vedb.stack.local import alive, server_pid
 from vedb.stack.stack import Stack, start_stack
 
 APP_DATABASE = "vedb"
@@ -33,9 +31,10 @@ def running_stack(settings: Settings) -> Stack | None:
 def _local_server_alive(workdir: str | None) -> bool:
     if workdir is None:
         return False
-    for pidfile in (Path(workdir) / "data" / "postmaster.pid", Path(workdir) / "redis.pid"):
-        if pidfile.exists():
-            return alive(int(pidfile.read_text().splitlines()[0]))
+    for kind in ("postgres", "redis"):
+        pid = server_pid(workdir, kind)
+        if pid is not None:
+            return alive(pid)
     return False
 
 

@@ -71,7 +71,7 @@ def _fail(what: str, proc: subprocess.CompletedProcess[str], log: Path | None = 
     return StackError(f"{what} failed (exit {proc.returncode}):\n{detail}")
 
 
-def _initdb(bin_dir: Path, workdir: Path, password: str, user: RunAs) -> Path:
+def _initdb(bin_dir: Path, workdir: Path, password: str, user: RunAs) -> None:
     """A fresh cluster in workdir/data, its superuser's password read from a file."""
     pwfile = workdir / "pwfile"
     pwfile.write_text(password + "\n")
@@ -101,7 +101,29 @@ def _initdb(bin_dir: Path, workdir: Path, password: str, user: RunAs) -> Path:
     pwfile.unlink()
     if initdb.returncode != 0:
         raise _fail("initdb", initdb)
-    return data
+
+
+def _pg_ctl_start(
+    bin_dir: Path, workdir: Path, port: int, user: RunAs
+) -> subprocess.CompletedProcess[str]:
+    """Starts the cluster in workdir/data on ``port``, its socket and log in workdir."""
+    options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
+    return _run(
+        [
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(workdir / "data"),
+            "-l",
+            str(workdir / "postgres.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {workdir} {options}",
+            "start",
+        ],
+        user,
+    )
 
 
 def start_local_postgres() -> Server:
@@ -112,31 +134,14 @@ def start_local_postgres() -> Server:
     workdir = _workdir("vedb-pg-", user)
     password = new_password()
     try:
-        data = _initdb(bin_dir, workdir, password, user)
-        options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
-        log = workdir / "postgres.log"
+        _initdb(bin_dir, workdir, password, user)
         for _ in range(START_ATTEMPTS):
             port = free_port()
-            started = _run(
-                [
-                    str(bin_dir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(log),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    f"-p {port} -k {workdir} {options}",
-                    "start",
-                ],
-                user,
-            )
+            started = _pg_ctl_start(bin_dir, workdir, port, user)
             if started.returncode == 0:
                 url = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
                 return Server("postgres", url, "local", workdir=str(workdir))
-        raise _fail("pg_ctl start", started, log)
+        raise _fail("pg_ctl start", started, workdir / "postgres.log")
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)
         raise
@@ -202,11 +207,21 @@ def _wait_for_pidfile(pidfile: Path, port: int, timeout_s: float = 10.0) -> bool
     return False
 
 
+def server_pid(workdir: str, kind: str) -> int | None:
+    """The pid a local server's pidfile names (the first line, for both), or None."""
+    pidfile = Path(workdir) / ("data/postmaster.pid" if kind == "postgres" else "redis.pid")
+    try:
+        return int(pidfile.read_text().splitlines()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
+
+
 def pause_local(server: Server) -> None:
     """Stops a local PostgreSQL but keeps its data, for :func:`resume_local` (fault tests)."""
     assert server.kind == "postgres" and server.workdir is not None
-    pidfile = Path(server.workdir) / "data" / "postmaster.pid"
-    _terminate(int(pidfile.read_text().splitlines()[0]), signal.SIGINT)
+    pid = server_pid(server.workdir, server.kind)
+    if pid is not None:
+        _terminate(pid, signal.SIGINT)
 
 
 def resume_local(server: Server) -> None:
@@ -216,23 +231,7 @@ def resume_local(server: Server) -> None:
     assert bin_dir is not None
     workdir = Path(server.workdir)
     port = server.url.rsplit(":", 1)[1].split("/")[0]
-    options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
-    started = _run(
-        [
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(workdir / "data"),
-            "-l",
-            str(workdir / "postgres.log"),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-p {port} -k {workdir} {options}",
-            "start",
-        ],
-        run_as(),
-    )
+    started = _pg_ctl_start(bin_dir, workdir, int(port), run_as())
     if started.returncode != 0:
         raise _fail("pg_ctl start", started, workdir / "postgres.log")
 
@@ -242,12 +241,8 @@ def stop_local(server: Server) -> None:
     if server.workdir is None:
         return
     workdir = Path(server.workdir)
-    if server.kind == "postgres":
-        pidfile = workdir / "data" / "postmaster.pid"
-    else:
-        pidfile = workdir / "redis.pid"
-    if pidfile.exists():
-        pid = int(pidfile.read_text().splitlines()[0])
+    pid = server_pid(server.workdir, server.kind)
+    if pid is not None:
         # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM is Redis's clean one.
         _terminate(pid, signal.SIGINT if server.kind == "postgres" else signal.SIGTERM)
     shutil.rmtree(workdir, ignore_errors=True)
