@@ -3,6 +3,7 @@
 --   vedb_owner     owns the schema objects: DDL and everything else
 --   vedb_app       the API and ingest: read and write data, no DDL
 --   vedb_readonly  analytics reads and NocoDB: SELECT only
+--   vedb_monitor   the health checks: pg_monitor's statistics, sequence positions
 -- Login roles (created by the deploy, with passwords from secrets) are granted one of these.
 
 SET LOCAL lock_timeout = '5s';  -- fail fast instead of queueing every query behind the DDL
@@ -12,7 +13,7 @@ DO $$
 DECLARE
     group_role text;
 BEGIN
-    FOREACH group_role IN ARRAY ARRAY['vedb_owner', 'vedb_app', 'vedb_readonly'] LOOP
+    FOREACH group_role IN ARRAY ARRAY['vedb_owner', 'vedb_app', 'vedb_readonly', 'vedb_monitor'] LOOP
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = group_role) THEN
             EXECUTE format('CREATE ROLE %I NOLOGIN', group_role);
         END IF;
@@ -41,6 +42,19 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
     GRANT USAGE, SELECT ON SEQUENCES TO vedb_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
     GRANT SELECT ON TABLES TO vedb_readonly;
+
+-- `vedb health` and /api/admin/db-health read sequences' positions as vedb_monitor; its
+-- pg_monitor membership needs a superuser (the deploy grants it, and a superuser here does).
+GRANT SELECT ON ALL SEQUENCES IN SCHEMA learning, gamification, social, analytics TO vedb_monitor;
+ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
+    GRANT SELECT ON SEQUENCES TO vedb_monitor;
+DO $$
+BEGIN
+    IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
+        GRANT pg_monitor TO vedb_monitor;
+    END IF;
+END
+$$;
 
 -- /api/health reports the migration head, reading it as vedb_readonly.
 GRANT SELECT ON TABLE _yoyo_migration TO vedb_readonly, vedb_app;

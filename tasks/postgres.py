@@ -11,7 +11,7 @@ from pyinfra.operations import apt, files, postgres, server, systemd
 from pyinfra.operations.util import any_changed
 from yoyo import read_migrations
 
-from vedb.access import APP_ROLE, GROUP_ROLES, OWNER_ROLE, READONLY_ROLE
+from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONLY_ROLE
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
 from vedb.provision.operations import identifier, login_role, sql_unless, yoyo_apply
@@ -117,7 +117,11 @@ def _database() -> None:
         postgres.role(name=f"Create the group role {group}", role=group, login=False, **AS_POSTGRES)
     logins = (
         (data.postgres_owner_login, secrets.postgres_owner_password, [OWNER_ROLE]),
-        (data.postgres_app_login, secrets.postgres_app_password, [APP_ROLE, READONLY_ROLE]),
+        (
+            data.postgres_app_login,
+            secrets.postgres_app_password,
+            [APP_ROLE, READONLY_ROLE, MONITOR_ROLE],
+        ),
         (data.postgres_readonly_login, secrets.postgres_readonly_password, [READONLY_ROLE]),
     )
     for login, password, groups in logins:
@@ -136,6 +140,13 @@ def _database() -> None:
         template="template0",
         lc_collate="C.UTF-8",
         lc_ctype="C.UTF-8",
+        **AS_POSTGRES,
+    )
+    sql_unless(
+        name=f"Grant pg_monitor to {MONITOR_ROLE} (statistics for the health checks)",
+        database=name,
+        satisfied=f"SELECT pg_has_role('{MONITOR_ROLE}', 'pg_monitor', 'MEMBER')",
+        statement=f"GRANT pg_monitor TO {MONITOR_ROLE}",
         **AS_POSTGRES,
     )
     sql_unless(

@@ -7,9 +7,9 @@ names exactly these.
 from __future__ import annotations
 
 # Token scopes. "read": aggregate analytics; "analytics": also student-level answers;
-# "ingest": POST /api/events.
-READ, ANALYTICS, INGEST = "read", "analytics", "ingest"
-SCOPES = (READ, ANALYTICS, INGEST)
+# "ingest": POST /api/events; "admin": the database's health (/api/admin/db-health).
+READ, ANALYTICS, INGEST, ADMIN = "read", "analytics", "ingest", "admin"
+SCOPES = (READ, ANALYTICS, INGEST, ADMIN)
 # Scopes that also grant another: analytics (student-level) includes the aggregate reads.
 IMPLIES = {ANALYTICS: {READ}}
 
@@ -17,4 +17,7 @@ IMPLIES = {ANALYTICS: {READ}}
 OWNER_ROLE = "vedb_owner"  # owns the schema objects: DDL and everything else
 APP_ROLE = "vedb_app"  # the API's writes (ingest): read and write data, no DDL
 READONLY_ROLE = "vedb_readonly"  # analytics reads and NocoDB: SELECT only
-GROUP_ROLES = (OWNER_ROLE, APP_ROLE, READONLY_ROLE)
+# The health checks: pg_monitor's statistics (granted by a superuser: the deploy), and the
+# sequences' positions; no table data.
+MONITOR_ROLE = "vedb_monitor"
+GROUP_ROLES = (OWNER_ROLE, APP_ROLE, READONLY_ROLE, MONITOR_ROLE)

@@ -23,6 +23,7 @@ from vedb.access import APP_ROLE, READONLY_ROLE
 from vedb.analytics.cache import QueryCache, redis_client
 from vedb.analytics.catalog import load_catalog
 from vedb.analytics.runner import Analytics
+from vedb.api.admin import admin_router
 from vedb.api.analytics_routes import analytics_router
 from vedb.api.auth import load_tokens
 from vedb.api.events import events_router
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.include_router(analytics_router(catalog))
     app.include_router(events_router())
+    app.include_router(admin_router())
     _add_operations(app)
     return app
 

@@ -1,0 +1,66 @@
+"""The database's health for admins: GET /api/admin/db-health (JSON), /admin/db-health (page).
+
+The checks run on a connection of their own, as vedb_monitor (pg_monitor's statistics, no
+table data), in a worker thread: they are psycopg's sync code and take a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from psycopg import sql
+
+from vedb.access import ADMIN, MONITOR_ROLE
+from vedb.api.auth import require
+from vedb.api.dashboard import PAGE
+from vedb.dbhealth.report import run_checks
+
+
+def _report(url: str, timeout_s: float) -> dict[str, Any]:
+    with psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout_s))) as conn:
+        # Not a member (a login the deploy did not make): the checks see what the login sees.
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(MONITOR_ROLE)))
+        return run_checks(conn).to_json()
+
+
+async def db_health(request: Request) -> dict[str, Any]:
+    settings = request.app.state.settings
+    try:
+        return await asyncio.to_thread(_report, settings.database_url, settings.pool_timeout_s)
+    except psycopg.OperationalError as exc:
+        raise HTTPException(503, f"database unavailable: {str(exc).strip()}") from exc
+
+
+async def dashboard() -> HTMLResponse:
+    # The page holds no data: it fetches the JSON with the token the admin gives it.
+    return HTMLResponse(PAGE, headers={"Cache-Control": "no-store"})
+
+
+def admin_router() -> APIRouter:
+    router = APIRouter(tags=["admin"])
+    router.add_api_route(
+        "/api/admin/db-health",
+        db_health,
+        methods=["GET"],
+        dependencies=[Depends(require(ADMIN))],
+        summary="PgHero's checks for this database (what `vedb health --json` prints).",
+        responses={
+            401: {"description": "no or unknown token"},
+            403: {"description": "the token lacks the 'admin' scope"},
+            503: {"description": "the database is unavailable"},
+        },
+    )
+    router.add_api_route(
+        "/admin/db-health",
+        dashboard,
+        methods=["GET"],
+        response_class=HTMLResponse,
+        summary="The health dashboard: give it an admin token as #token=... or in its form.",
+    )
+    return router
