@@ -45,6 +45,7 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
 
 -- `vedb health` and /api/admin/db-health read sequences' positions as vedb_monitor; its
 -- pg_monitor membership needs a superuser (the deploy grants it, and a superuser here does).
+GRANT USAGE ON SCHEMA learning, gamification, social, analytics TO vedb_monitor;
 GRANT SELECT ON ALL SEQUENCES IN SCHEMA learning, gamification, social, analytics TO vedb_monitor;
 ALTER DEFAULT PRIVILEGES IN SCHEMA learning, gamification, social, analytics
     GRANT SELECT ON SEQUENCES TO vedb_monitor;

@@ -15,10 +15,16 @@ from vedb.api.app import create_app
 from vedb.settings import Settings
 from vedb.stack import Stack
 
-TOKENS = {"read-token": ["read"], "analytics-token": ["analytics"], "ingest-token": ["ingest"]}
+TOKENS = {
+    "read-token": ["read"],
+    "analytics-token": ["analytics"],
+    "ingest-token": ["ingest"],
+    "admin-token": ["admin"],
+}
 READ = {"Authorization": "Bearer read-token"}
 ANALYTICS = {"Authorization": "Bearer analytics-token"}
 INGEST = {"Authorization": "Bearer ingest-token"}
+ADMIN = {"Authorization": "Bearer admin-token"}
 
 
 @pytest.fixture

@@ -26,13 +26,18 @@ TOKEN = {"Authorization": "Bearer all-token"}
 PARAMS = {"course_engagement_metrics": {"course_id": 1}, "lesson_dropoff": {"course_id": 1}}
 
 
-def serve(database_url: str, redis_url: str, workers: int = 1) -> Iterator[str]:
+def serve(
+    database_url: str,
+    redis_url: str,
+    workers: int = 1,
+    tokens: dict[str, list[str]] | None = None,
+) -> Iterator[str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
     env.update(
         VEDB_DATABASE_URL=database_url,
         VEDB_REDIS_URL=redis_url,
-        VEDB_API_TOKENS=json.dumps({"all-token": ["analytics", "ingest"]}),
+        VEDB_API_TOKENS=json.dumps(tokens or {"all-token": ["analytics", "ingest"]}),
     )
     vedb = str(Path(sys.executable).parent / "vedb")
     process = subprocess.Popen(

@@ -8,13 +8,18 @@ a reloadable and a restart-only change.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 from yoyo import read_migrations
 
 from tests.deploy.conftest import Deployment, DeployRun
@@ -162,6 +167,41 @@ def test_the_refresh_timer_catches_queued_changes_up_as_the_api_login(
     assert queued == (0,)
 
 
+def test_vedb_health_of_the_deployed_database_finds_nothing_critical(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    conninfo = make_conninfo(
+        host=deployment.host.address,
+        dbname="vedb",
+        user="vedb_api",
+        password=deployment.secrets.postgres_app_password.get_secret_value(),
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
+    vedb = str(Path(sys.executable).parent / "vedb")
+    result = subprocess.run(
+        [vedb, "health", "--json"],
+        env={**env, "VEDB_DATABASE_URL": conninfo},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["status"] != "critical", body
+    # The API's login sees every session and pg_stat_statements, through vedb_monitor.
+    assert body["checks"]["slow_queries"]["status"] == "ok"
+    assert "could not run" not in result.stdout
+    token = next(iter(deployment.secrets.api_tokens))  # `vedb secrets new`: every scope
+    request = urllib.request.Request(
+        f"http://{deployment.host.address}:8000/api/admin/db-health",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        served = json.loads(response.read())
+    assert list(served["checks"]) == list(body["checks"]) and served["status"] != "critical"
+
+
 def test_secrets_land_as_0600_files_and_the_api_runs_unprivileged(
     first_run: DeployRun, deployment: Deployment
 ) -> None:
@@ -216,7 +256,7 @@ def test_a_rotated_password_is_applied_and_the_api_follows(
     rotated = deployment.run(postgres_log_min_duration_ms=250, postgres_max_connections=150)
     assert rotated.returncode == 0, rotated.output[-4000:]
     assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
-        "Login role vedb_api in vedb_app, vedb_readonly, password from secrets",
+        "Login role vedb_api in vedb_app, vedb_readonly, vedb_monitor, password from secrets",
         "Write the API's env file (0600, from secrets)",
         "Restart the API for the new release or configuration",
         "Wait until /api/health answers 200",

@@ -14,7 +14,7 @@ PAGE = """<!doctype html>
            align-items: center; gap: 18px; }
   header h1 { font-size: 20px; margin: 0; font-weight: 600; }
   #meta { opacity: .75; font-size: 13px; }
-  main { padding: 20px 28px; display: grid; gap: 14px;
+  main { padding: 20px 28px; display: grid; gap: 14px; align-items: start;
          grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); }
   .card { background: #fff; border-radius: 8px; padding: 14px 16px;
           box-shadow: 0 1px 2px rgba(0,0,0,.08); border-left: 6px solid #9aa5b1; }

@@ -149,14 +149,29 @@ def vacuum_analyze_staleness(conn: Connection, t: Thresholds) -> list[Finding]:
 def sequences(conn: Connection, t: Thresholds) -> list[Finding]:
     rows = _rows(
         conn,
-        "SELECT schemaname || '.' || sequencename,"
-        " (coalesce(last_value, start_value) - min_value)::float8"
-        "   / nullif(max_value - min_value, 0)"
-        " FROM pg_sequences WHERE NOT cycle ORDER BY 2 DESC",
+        "SELECT s.schemaname || '.' || s.sequencename,"
+        " (coalesce(s.last_value, s.start_value) - s.min_value)::float8"
+        "   / nullif(s.max_value - s.min_value, 0),"
+        # Without SELECT on a sequence, its last_value reads as NULL: say so, never guess.
+        " has_sequence_privilege(c.oid, 'SELECT')"
+        " FROM pg_sequences AS s"
+        " JOIN pg_namespace AS n ON n.nspname = s.schemaname"
+        " JOIN pg_class AS c ON c.relnamespace = n.oid AND c.relname = s.sequencename"
+        " WHERE NOT s.cycle ORDER BY 2 DESC",
     )
     found = []
-    for name, used in rows:
-        if used is None or used < t.sequence_warning:
+    unreadable = sorted(name for name, _, readable in rows if not readable)
+    if unreadable:
+        found.append(
+            Finding(
+                "sequences",
+                "info",
+                ", ".join(unreadable[:5]) + (" ..." if len(unreadable) > 5 else ""),
+                f"{len(unreadable)} sequence(s) this role may not read: GRANT SELECT on them",
+            )
+        )
+    for name, used, readable in rows:
+        if not readable or used is None or used < t.sequence_warning:
             continue
         severity: Severity = "critical" if used >= t.sequence_critical else "warning"
         detail = f"{used:.1%} of its range used: widen it (ALTER SEQUENCE ... AS bigint)"
