@@ -29,15 +29,14 @@ loadtest-ui: $(STAMP)
 down: $(STAMP)
 	$(BIN)/vedb stack down
 
-## test: the whole suite against throwaway servers (installs them with apt if root and missing)
+## test: the whole suite against throwaway servers, with coverage and its floor (pyproject.toml)
+## (installs PostgreSQL, Redis and Chromium with apt if root and missing)
 test: $(STAMP)
-	$(BIN)/vedb stack doctor --install
-	$(BIN)/pytest
-
-## check: lint, format check, strict typing, then the tests with coverage
-check: lint typecheck
-	$(BIN)/vedb stack doctor --install
+	$(BIN)/vedb stack doctor --install --browser
 	$(BIN)/pytest --cov --cov-report=term
+
+## check: lint, format check, strict typing, then the tests
+check: lint typecheck test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,7 +16,7 @@ from vedb.cli.app import (
     stack_app,
 )
 from vedb.stack import StackError, detached
-from vedb.stack.doctor import apt_install, missing_servers
+from vedb.stack.doctor import apt_install, missing_browser, missing_servers
 
 
 @stack_app.command("up")
@@ -69,18 +69,25 @@ def stack_doctor(
     install: Annotated[
         bool, typer.Option(help="As root, apt-get install the server binaries that are missing.")
     ] = False,
+    browser: Annotated[
+        bool, typer.Option(help="Also check for headless Chromium (the dashboard's test).")
+    ] = False,
 ) -> None:
     """Check that PostgreSQL and Redis can be started here; optionally install them."""
     settings = load_settings()
-    missing = missing_servers(settings)
-    if missing and install and os.geteuid() == 0 and shutil.which("apt-get"):
-        apt_install(missing)
-        missing = missing_servers(settings)
-    for package in missing:
+
+    def missing() -> list[str]:
+        return missing_servers(settings) + (missing_browser() if browser else [])
+
+    absent = missing()
+    if absent and install and os.geteuid() == 0 and shutil.which("apt-get"):
+        apt_install(absent)
+        absent = missing()
+    for package in absent:
         err.print(
             f"[red]missing[/] {package}: install it (`apt-get install {package}`), "
             "start a Docker engine, or set VEDB_TEST_*_URL"
         )
-    if missing:
+    if absent:
         raise typer.Exit(1)
-    out.print("PostgreSQL and Redis can be started here.")
+    out.print("PostgreSQL and Redis can be started here" + (", Chromium too." if browser else "."))

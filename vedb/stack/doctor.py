@@ -7,12 +7,18 @@ starting system-wide servers, and it is removed afterwards.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
 from vedb.settings import Settings
 from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
 from vedb.stack.stack import docker_answers
+
+
+def missing_browser() -> list[str]:
+    """Headless Chromium, for the dashboard's browser test."""
+    return [] if shutil.which("chromium") or shutil.which("chromium-browser") else ["chromium"]
 
 
 def missing_servers(settings: Settings) -> list[str]:

@@ -1,0 +1,50 @@
+"""`vedb docs`: the committed docs/ is what the migrations and queries generate, and a changed
+migration without regenerated docs fails `--check` with the diff."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from vedb.settings import REPO_ROOT
+
+VEDB = str(Path(sys.executable).parent / "vedb")
+
+
+def run_docs(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
+    return subprocess.run(
+        [VEDB, "docs", *args],
+        env={**base, "VEDB_DATABASE_URL": url, "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_the_committed_docs_are_current(migrated_db: str) -> None:
+    result = run_docs(migrated_db, "--check")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert "docs/ is current (5 generated files)" in result.stdout
+
+
+def test_a_migration_changed_without_regenerating_fails_the_check(
+    migrated_db: str, tmp_path: Path
+) -> None:
+    changed = tmp_path / "migrations"
+    shutil.copytree(REPO_ROOT / "migrations", changed)
+    (changed / "9999.add-users-nickname.sql").write_text(
+        "ALTER TABLE learning.users ADD COLUMN nickname text;\n"
+        "COMMENT ON COLUMN learning.users.nickname IS 'what friends call them';\n"
+    )
+    result = run_docs(migrated_db, "--check", VEDB_MIGRATIONS_DIR=str(changed))
+    assert result.returncode == 1
+    assert "docs/ is stale: run `vedb docs`" in result.stderr
+    assert "+++ b/docs/schema/erd-learning.md" in result.stdout
+    assert "+| nickname | text | yes |  | what friends call them |" in result.stdout
+    assert "+        text nickname" in result.stdout  # the ERD too
+    assert not (REPO_ROOT / "docs" / "schema" / "erd-learning.md").read_text().count("nickname")
