@@ -18,8 +18,9 @@ from tests.conftest import migrated_database
 from vedb.dbhealth.report import CHECKS
 from vedb.settings import REPO_ROOT
 from vedb.stack import Stack
+from vedb.stack.doctor import browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = browser()
 
 
 async def test_db_health_answers_admins_only(client: httpx.AsyncClient) -> None:

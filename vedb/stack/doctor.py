@@ -15,10 +15,16 @@ from vedb.settings import Settings
 from vedb.stack.binaries import postgres_bin_dir, redis_server_binary
 from vedb.stack.stack import docker_answers
 
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+
+
+def browser() -> str | None:
+    """A headless-capable Chromium, for the dashboard's browser test."""
+    return next((path for name in BROWSERS if (path := shutil.which(name))), None)
+
 
 def missing_browser() -> list[str]:
-    """Headless Chromium, for the dashboard's browser test."""
-    return [] if shutil.which("chromium") or shutil.which("chromium-browser") else ["chromium"]
+    return [] if browser() else ["chromium"]
 
 
 def missing_servers(settings: Settings) -> list[str]:
