@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from vedb.access import SCOPES
 from vedb.provision.hosts import InventoryError, inventory_groups
 from vedb.provision.scram import scram_verifier, verifies
 from vedb.provision.secrets import SecretsError, load_secrets, new_secrets_toml, write_new_secrets
@@ -45,7 +46,7 @@ def test_new_secrets_file_is_0600_complete_and_never_overwritten(tmp_path: Path)
     assert path.stat().st_mode & 0o777 == 0o600
     loaded = load_secrets(path)
     assert len(loaded.redis_password.get_secret_value()) >= 24
-    assert list(loaded.api_tokens.values()) == [["read", "analytics", "ingest"]]
+    assert list(loaded.api_tokens.values()) == [list(SCOPES)]  # one "operator" token
     assert new_secrets_toml() != new_secrets_toml()  # fresh randomness every time
     with pytest.raises(FileExistsError):
         write_new_secrets(path)
@@ -71,8 +72,8 @@ def test_bad_values_are_named(tmp_path: Path) -> None:
     )
     with pytest.raises(SecretsError, match=r"redis_password: .*must not contain spaces"):
         load_secrets(write(tmp_path / "b.toml", quoted))
-    scoped = new_secrets_toml().replace('"ingest"]', '"admin"]')
-    with pytest.raises(SecretsError, match=r"unknown scope\(s\) \['admin'\]"):
+    scoped = new_secrets_toml().replace('"admin"]', '"root"]')
+    with pytest.raises(SecretsError, match=r"unknown scope\(s\) \['root'\]"):
         load_secrets(write(tmp_path / "c.toml", scoped))
     extra = new_secrets_toml() + "\n[extra]\nkey = 1\n"
     with pytest.raises(SecretsError, match="extra: Extra inputs are not permitted"):
@@ -248,3 +249,35 @@ def test_vedb_secrets_new_and_check(tmp_path: Path) -> None:
     path.chmod(0o644)
     shared = cli("check")
     assert shared.returncode == 1 and f"chmod 600 {path}" in shared.stderr
+
+
+def test_vedb_secrets_new_makes_one_least_scope_token_per_client(tmp_path: Path) -> None:
+    vedb = str(Path(sys.executable).parent / "vedb")
+    path = tmp_path / "staging.toml"
+
+    def new(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [vedb, "secrets", "new", str(path), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    made = new("--token", "dashboard=read", "--token", "etl=ingest,read")
+    assert made.returncode == 0, made.stderr
+    assert "dashboard (read), etl (ingest+read)" in made.stdout
+    tokens = load_secrets(path).api_tokens
+    assert sorted(tokens.values()) == [["ingest", "read"], ["read"]]
+    assert "# dashboard\n" in path.read_text() and "# etl\n" in path.read_text()
+    path.unlink()
+    for bad, message in [
+        ("dashboard", "want NAME=SCOPE[,SCOPE]"),
+        ("dashboard=root", "unknown scope(s) ['root']"),
+        ("Bad Name=read", "want NAME=SCOPE[,SCOPE]"),
+    ]:
+        refused = new("--token", bad)
+        assert refused.returncode == 1 and message in refused.stderr, refused.stderr
+        assert not path.exists()  # nothing half-written
+    twice = new("--token", "a=read", "--token", "a=ingest")
+    assert twice.returncode == 1 and "a is named twice" in twice.stderr

@@ -14,7 +14,13 @@ from vedb.cli.app import (
     secrets_app,
 )
 from vedb.pgconf import render_postgresql_conf
-from vedb.provision.secrets import SecretsError, load_secrets, write_new_secrets
+from vedb.provision.secrets import (
+    OPERATOR,
+    SecretsError,
+    load_secrets,
+    parse_token_specs,
+    write_new_secrets,
+)
 from vedb.tuning import DISKS, PROFILES
 
 
@@ -58,13 +64,24 @@ def tune(
 @secrets_app.command("new")
 def secrets_new(
     path: Annotated[Path, typer.Argument(help="Where to write it, e.g. secrets/production.toml.")],
+    token: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A client's token: NAME=SCOPE[,SCOPE] (read, analytics, ingest, admin); repeat"
+            " it, one per client. Without it: one 'operator' token with every scope."
+        ),
+    ] = None,
 ) -> None:
     """Write a deploy secrets file of fresh random values, mode 0600; never overwrites one."""
     try:
-        write_new_secrets(path)
+        tokens = parse_token_specs(token or [])
+        write_new_secrets(path, tokens or None)
+    except SecretsError as exc:
+        raise fail(str(exc)) from None
     except FileExistsError:
         raise fail(f"{path} already exists: edit it, or remove it first to start over") from None
-    out.print(f"wrote {path} (mode 0600): the passwords and one API token with every scope")
+    named = ", ".join(f"{n} ({'+'.join(s)})" for n, s in (tokens or OPERATOR).items())
+    out.print(f"wrote {path} (mode 0600): the passwords and API tokens for {named}", soft_wrap=True)
 
 
 @secrets_app.command("check")

@@ -7,6 +7,7 @@ the inventory names the file (VEDB_SECRETS_FILE, or group data `secrets_file`).
 from __future__ import annotations
 
 import os
+import re
 import secrets as random
 import stat
 import tomllib
@@ -102,8 +103,34 @@ def load_secrets(path: Path | None) -> DeploySecrets:
         raise SecretsError(f"bad deploy secrets in {where}: {problems}") from None
 
 
-def new_secrets_toml() -> str:
-    """A complete secrets file of fresh random values, one API token with every scope."""
+TOKEN_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+OPERATOR = {"operator": SCOPES}  # without --token: one token with every scope
+
+
+def parse_token_specs(specs: list[str]) -> dict[str, tuple[str, ...]]:
+    """``["dashboard=read", "etl=ingest,read"]`` -> {name: scopes}; a bad one raises
+    SecretsError naming it."""
+    tokens: dict[str, tuple[str, ...]] = {}
+    for spec in specs:
+        name, _, scopes_text = spec.partition("=")
+        scopes = tuple(s.strip() for s in scopes_text.split(",") if s.strip())
+        if not TOKEN_NAME.match(name) or not scopes:
+            raise SecretsError(
+                f"bad --token {spec!r}: want NAME=SCOPE[,SCOPE], e.g. dashboard=read"
+            )
+        if unknown := sorted(set(scopes) - set(SCOPES)):
+            raise SecretsError(
+                f"bad --token {spec!r}: unknown scope(s) {unknown}; use {', '.join(SCOPES)}"
+            )
+        if name in tokens:
+            raise SecretsError(f"bad --token {spec!r}: {name} is named twice")
+        tokens[name] = scopes
+    return tokens
+
+
+def new_secrets_toml(tokens: dict[str, tuple[str, ...]] | None = None) -> str:
+    """A complete secrets file of fresh random values, and one API token per client: each
+    named in a comment, with only its scopes."""
     lines = ["# V-EdFinance deploy secrets. Keep this file out of git, mode 0600.", ""]
     for name in (
         "postgres_owner_password",
@@ -112,14 +139,17 @@ def new_secrets_toml() -> str:
         "redis_password",
     ):
         lines.append(f'{name} = "{random.token_urlsafe(24)}"')
-    scopes = ", ".join(f'"{scope}"' for scope in SCOPES)
-    lines += ["", "[api_tokens]", f'"{random.token_urlsafe(32)}" = [{scopes}]']
+    lines += ["", "# One token per client, with the fewest scopes it needs.", "[api_tokens]"]
+    for name, scopes in (tokens or OPERATOR).items():
+        listed = ", ".join(f'"{scope}"' for scope in scopes)
+        lines += [f"# {name}", f'"{random.token_urlsafe(32)}" = [{listed}]']
     return "\n".join(lines) + "\n"
 
 
-def write_new_secrets(path: Path) -> None:
+def write_new_secrets(path: Path, tokens: dict[str, tuple[str, ...]] | None = None) -> None:
     """Creates ``path`` as 0600 with fresh values; never overwrites an existing file."""
+    text = new_secrets_toml(tokens)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(new_secrets_toml())
+        handle.write(text)
