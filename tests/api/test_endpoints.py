@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -257,3 +258,14 @@ async def test_metrics_and_openapi(client: httpx.AsyncClient) -> None:
     limit = spec["paths"]["/api/analytics/leaderboard"]["get"]["parameters"][0]["schema"]
     assert (limit.get("minimum"), limit.get("maximum")) == (1, 100)
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_docs_load_nothing_from_outside(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") for s in sources), sources  # no CDN
+    for source in sources:
+        asset = await client.get(source)
+        assert asset.status_code == 200 and len(asset.content) > 500, source
+    assert (await client.get("/redoc")).status_code == 404  # it can only load from a CDN

@@ -26,6 +26,7 @@ from vedb.analytics.runner import Analytics
 from vedb.api.admin import admin_router
 from vedb.api.analytics_routes import analytics_router
 from vedb.api.auth import load_tokens
+from vedb.api.docs_page import add_docs
 from vedb.api.events import events_router
 from vedb.api.fast_path import CachedAnswers
 from vedb.api.folding import folding
@@ -100,13 +101,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await client.aclose()
 
     catalog = load_catalog(settings.queries_dir)
-    app = FastAPI(title="V-EdFinance analytics API", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="V-EdFinance analytics API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,  # add_docs serves it from local files
+        redoc_url=None,  # it only loads from a CDN
+    )
     app.state.settings = settings
     app.state.tokens = load_tokens(settings)
     app.state.metrics = Metrics()
     app.include_router(analytics_router(catalog))
     app.include_router(events_router())
     app.include_router(admin_router())
+    add_docs(app)
     _add_operations(app)
     return app
 
