@@ -1,7 +1,8 @@
 """`pyinfra inventory.py deploy.py`: routes each host, by its groups, to the tasks it needs.
 
-db: PostgreSQL, tuned and migrated; cache: Redis; api: the analytics API. db and api hosts
-also get the release (the wheel in a venv, queries/ and migrations/).
+Every host: the base and a default-deny firewall. db: PostgreSQL, tuned and migrated; cache:
+Redis; api: the analytics API on loopback behind an nginx TLS proxy. db and api hosts also get
+the release (the wheel in a venv, queries/ and migrations/).
 """
 
 from pyinfra.api.operation import OperationMeta
@@ -9,11 +10,14 @@ from pyinfra.context import host
 
 from tasks.api import api_service, refresh_timer
 from tasks.base import base
+from tasks.firewall import firewall
 from tasks.postgres import postgres_server
+from tasks.proxy import tls_proxy
 from tasks.redis import redis_server
 from tasks.release import release
 
 base()
+firewall()
 release_changes: list[OperationMeta] = []
 if {"db", "api"} & set(host.groups):
     # pyinfra types every @deploy as returning one OperationMeta; ours returns a list of them.
@@ -24,4 +28,5 @@ if "cache" in host.groups:
     redis_server()
 if "api" in host.groups:
     api_service(release_changes=release_changes)
+    tls_proxy()
     refresh_timer()

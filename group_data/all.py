@@ -22,3 +22,9 @@ redis_port = 6379
 
 # apt's package lists count as fresh for this long: a re-run within it changes nothing.
 apt_cache_seconds = 3600
+
+# The firewall (nftables, every host): SSH on this port, new connections per source address
+# limited to this many a minute; 80/443 on api hosts; PostgreSQL from postgres_allowed_networks
+# on db hosts. Nothing else is reachable from outside.
+ssh_port = 22
+firewall_ssh_new_per_minute = 20

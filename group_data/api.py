@@ -1,6 +1,7 @@
 """Analytics API hosts: uvicorn under systemd, as the unprivileged service user."""
 
-api_bind = "0.0.0.0"  # noqa: S104 -- the API is the public face; the firewall narrows it
+# The API listens on loopback only: the TLS proxy (nginx, on 443; 80 redirects) is its face.
+api_bind = "127.0.0.1"
 api_port = 8000
 api_workers = 2
 api_pool_max_size = 10  # per pool, per worker: 2 pools x workers x this <= max_connections
@@ -9,3 +10,13 @@ api_health_timeout_s = 60
 # How often `vedb refresh` catches the rollups up on what their triggers queued (deleted
 # events, changed roles); a systemd timer interval. Inserts never wait for it.
 rollup_refresh_interval = "5min"
+
+# The TLS proxy. Its certificate: tls_certificate / tls_private_key (PEM) in the secrets, or
+# else a self-signed one made once on the host for tls_server_name (default: the host's name
+# in the inventory), valid this many days.
+tls_server_name: str | None = None
+tls_self_signed_days = 825
+# Per client address on /api/: requests a second, and the burst above it (then 429).
+proxy_rate_per_second = 20
+proxy_rate_burst = 40
+proxy_max_body = "1m"  # nginx size: an ingest batch of 500 events is about 150 kB

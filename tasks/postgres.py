@@ -4,7 +4,9 @@ from io import StringIO
 
 from pyinfra.api.arguments import ConnectorArguments
 from pyinfra.api.deploy import deploy
+from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
+from pyinfra.facts.files import File
 from pyinfra.facts.hardware import Cpus, Memory
 from pyinfra.facts.server import LinuxDistribution
 from pyinfra.operations import apt, files, postgres, server, systemd
@@ -21,6 +23,7 @@ from vedb.templates import render
 PGDG_KEY_URL = "https://www.postgresql.org/media/keys/ACCC4CF8.asc"
 PGDG_KEYRING = "/usr/share/keyrings/pgdg.asc"
 AS_POSTGRES: ConnectorArguments = {"_sudo": True, "_sudo_user": "postgres"}
+PG_TLS = "/etc/postgresql/vedb-tls"
 
 # Validates the new files against the running server before touching it, then reloads, or
 # restarts when pg_file_settings says a changed setting can only be applied by a restart.
@@ -54,9 +57,26 @@ def _install(major: int) -> None:
     )
 
 
+def _server_certificate() -> OperationMeta:
+    """A self-signed pair for the server's TLS, made once; only postgres reads the key."""
+    return server.shell(
+        name=f"Make PostgreSQL's TLS certificate for {host.name} (once)",
+        commands=[
+            f"install -d -o postgres -g postgres -m 700 {PG_TLS}",
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825"
+            f" -subj /CN={host.name} -keyout {PG_TLS}/server.key -out {PG_TLS}/server.crt"
+            " 2>/dev/null",
+            f"chown postgres:postgres {PG_TLS}/server.key {PG_TLS}/server.crt",
+            f"chmod 600 {PG_TLS}/server.key",
+        ],
+        _if=lambda: host.get_fact(File, path=f"{PG_TLS}/server.crt") is None,
+    )
+
+
 def _configure(major: int) -> None:
     data, cluster = host.data, host.data.postgres_cluster
     conf_dir, service = f"/etc/postgresql/{major}/{cluster}", f"postgresql@{major}-{cluster}"
+    certificate = _server_certificate()
     conf = files.put(
         name="Render the tuned postgresql.conf",
         src=StringIO(
@@ -104,7 +124,7 @@ def _configure(major: int) -> None:
     server.shell(
         name="Apply the configuration: reload, or restart if a restart-only setting changed",
         commands=[APPLY_CONFIG.format(service=service)],
-        _if=any_changed(conf, hba),
+        _if=any_changed(certificate, conf, hba),
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from psycopg.conninfo import make_conninfo
 from yoyo import read_migrations
 
 from tests.deploy.conftest import Deployment, DeployRun
+from tests.deploy.scan import open_ports
 from tests.deploy.testhost import Guest
 from vedb.provision.secrets import load_secrets
 from vedb.settings import REPO_ROOT
@@ -57,9 +60,35 @@ def host_hardware(host: Guest) -> tuple[int, int]:
     return round(mem_kb / 1024), int(host.ssh("getconf _NPROCESSORS_ONLN"))
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+PINNED: dict[str, ssl.SSLContext] = {}
+
+
+def pinned(host: Guest) -> ssl.SSLContext:
+    """Trusts exactly the guest's self-signed certificate, as the README says to pin it."""
+    if host.address not in PINNED:
+        certificate = host.ssh("cat /etc/vedb/tls/cert.pem")
+        PINNED[host.address] = ssl.create_default_context(cadata=certificate)
+    return PINNED[host.address]
+
+
+def get(host: Guest, path: str, **headers: str) -> urllib.request.Request:
+    return urllib.request.Request(f"https://{host.address}{path}", headers=headers)
+
+
+def fetch(host: Guest, path: str, timeout: float = 10, **headers: str) -> tuple[int, bytes, Any]:
+    request = get(host, path, **headers)
+    with urllib.request.urlopen(request, timeout=timeout, context=pinned(host)) as response:
+        return response.status, response.read(), response.headers
+
+
 def health(host: Guest) -> tuple[int, dict[str, Any]]:
-    with urllib.request.urlopen(f"http://{host.address}:8000/api/health", timeout=5) as response:
-        return response.status, json.loads(response.read())
+    status, body, _ = fetch(host, "/api/health", timeout=5)
+    return status, json.loads(body)
 
 
 def test_first_deploy_succeeds(first_run: DeployRun) -> None:
@@ -101,7 +130,7 @@ def test_only_passwords_get_in(first_run: DeployRun, deployment: Deployment) -> 
         with pytest.raises(psycopg.OperationalError, match="no password supplied"):
             connect(deployment, user=user, password="")
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        connect(deployment, password="not-the-password")
+        connect(deployment, password="not-the-password")  # pragma: allowlist secret
     with connect(deployment) as conn:  # the app role, with its password from the secrets
         assert conn.execute("SELECT current_user").fetchone() == ("vedb_api",)
     hba = deployment.host.ssh("grep -v '^#' /etc/postgresql/15/main/pg_hba.conf")
@@ -130,16 +159,62 @@ def test_api_answers_from_outside_and_caches(first_run: DeployRun, deployment: D
     status, body = health(deployment.host)
     assert (status, body["status"], body["database"], body["redis"]) == (200, "ok", "up", "up")
     token = next(iter(deployment.secrets.api_tokens))
-    url = f"http://{deployment.host.address}:8000/api/analytics/leaderboard?limit=3"
+    path = "/api/analytics/leaderboard?limit=3"
     caches = []
     for _ in range(2):
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert response.status == 200
-            caches.append(response.headers["X-Cache"])
+        status, _, headers = fetch(deployment.host, path, Authorization=f"Bearer {token}")
+        assert status == 200
+        caches.append(headers["X-Cache"])
     assert caches == ["MISS", "HIT"]
     with pytest.raises(urllib.error.HTTPError, match="401"):
-        urllib.request.urlopen(url, timeout=10)
+        fetch(deployment.host, path)
+
+
+def test_only_ssh_web_and_postgres_are_reachable_and_http_redirects(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    # 5432 is open because the deploy test allows its network (postgres_allowed_networks).
+    assert open_ports(host.address) == [22, 80, 443, 5432]
+    assert "enabled" in host.ssh("systemctl is-enabled nftables")
+    assert "127.0.0.1:8000" in host.ssh("ss -Hltn sport = :8000")  # the API: loopback only
+    plain = urllib.request.Request(f"http://{host.address}/api/health?x=1")
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        urllib.request.build_opener(NoRedirect).open(plain, timeout=10)
+    assert redirect.value.code == 301
+    assert redirect.value.headers["Location"] == f"https://{host.address}/api/health?x=1"
+    status, _, headers = fetch(host, "/api/health")
+    assert status == 200 and headers["Strict-Transport-Security"].startswith("max-age=")
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_the_proxy_limits_rates_and_keeps_query_strings_out_of_its_log(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    secret = "do-not-log-me"  # pragma: allowlist secret
+    fetch(host, f"/api/health?token={secret}")
+
+    def status() -> int:
+        try:
+            return fetch(host, "/api/health", timeout=10)[0]
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(16) as pool:  # 200 at once: far past 20/s and its burst of 40
+        codes = list(pool.map(lambda _: status(), range(200)))
+    assert set(codes) == {200, 429} and codes.count(200) >= 40
+    log = host.ssh("cat /var/log/nginx/vedb-access.log")
+    assert "GET /api/health HTTP" in log and secret not in log
+    with pytest.raises(urllib.error.HTTPError, match="413"):
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"https://{host.address}/api/events", data=b"x" * 2_000_000, method="POST"
+            ),
+            timeout=20,
+            context=pinned(host),
+        )
 
 
 def test_migrations_are_at_head(first_run: DeployRun, deployment: Deployment) -> None:
@@ -193,12 +268,10 @@ def test_vedb_health_of_the_deployed_database_finds_nothing_critical(
     assert body["checks"]["slow_queries"]["status"] == "ok"
     assert "could not run" not in result.stdout
     token = next(iter(deployment.secrets.api_tokens))  # `vedb secrets new`: every scope
-    request = urllib.request.Request(
-        f"http://{deployment.host.address}:8000/api/admin/db-health",
-        headers={"Authorization": f"Bearer {token}"},
+    _, body, _ = fetch(
+        deployment.host, "/api/admin/db-health", timeout=30, Authorization=f"Bearer {token}"
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        served = json.loads(response.read())
+    served = json.loads(body)
     assert list(served["checks"]) == list(body["checks"]) and served["status"] != "critical"
 
 

@@ -68,7 +68,8 @@ def test_bad_values_are_named(tmp_path: Path) -> None:
     with pytest.raises(SecretsError, match="redis_password: Value error, must be at least 16"):
         load_secrets(write(tmp_path / "a.toml", text))
     quoted = new_secrets_toml().replace(
-        "redis_password = ", "redis_password = 'has a space 0123'\n#"
+        "redis_password = ",
+        "redis_password = 'has a space 0123'\n#",  # pragma: allowlist secret
     )
     with pytest.raises(SecretsError, match=r"redis_password: .*must not contain spaces"):
         load_secrets(write(tmp_path / "b.toml", quoted))
@@ -204,7 +205,7 @@ def scratch_role(stack: Stack) -> Iterator[str]:
 def test_postgresql_and_the_verifier_agree(stack: Stack, scratch_role: str) -> None:
     """PostgreSQL's own verifier verifies here, and ours lets the password log in."""
     with psycopg.connect(stack.postgres.url, autocommit=True) as conn:
-        conn.execute("SET password_encryption = 'scram-sha-256'")
+        conn.execute("SET password_encryption = 'scram-sha-256'")  # pragma: allowlist secret
         conn.execute(
             sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
                 sql.Identifier(scratch_role), sql.Literal(STRONG)
@@ -221,7 +222,13 @@ def test_postgresql_and_the_verifier_agree(stack: Stack, scratch_role: str) -> N
         )
     info = psycopg.conninfo.conninfo_to_dict(stack.postgres.url)
     url = psycopg.conninfo.make_conninfo(
-        "", **{**info, "user": scratch_role, "password": "another-" + STRONG, "dbname": "postgres"}
+        "",
+        **{
+            **info,
+            "user": scratch_role,
+            "password": "another-" + STRONG,  # pragma: allowlist secret
+            "dbname": "postgres",
+        },
     )
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT current_user").fetchone() == (scratch_role,)

@@ -49,7 +49,7 @@ def test_redis_memory_and_urls() -> None:
     with pytest.raises(ValueError, match=r"redis_maxmemory_fraction 1\.5"):
         redis_maxmemory_mb(1024, 1.5)
     assert database_url("vedb_api", "p@ss/w:rd", "10.0.0.5", 5432, "vedb") == (
-        "postgresql://vedb_api:p%40ss%2Fw%3Ard@10.0.0.5:5432/vedb"
+        "postgresql://vedb_api:p%40ss%2Fw%3Ard@10.0.0.5:5432/vedb"  # pragma: allowlist secret
     )
     assert redis_url("a#b", "127.0.0.1", 6379) == "redis://:a%23b@127.0.0.1:6379/0"
 
@@ -63,7 +63,10 @@ def test_secrets_path_prefers_the_environment() -> None:
 # --- templates ---------------------------------------------------------------------------------
 
 
-def test_pg_hba_is_scram_only_for_the_configured_networks() -> None:
+LOCAL = ("127.0.0.1/32", "::1/128", "all")
+
+
+def test_pg_hba_is_scram_only_tls_only_remotely_and_never_postgres_remotely() -> None:
     text = render(
         "pg_hba.conf.j2",
         host="db1",
@@ -71,11 +74,17 @@ def test_pg_hba_is_scram_only_for_the_configured_networks() -> None:
         allowed_networks=["10.0.0.0/24", "192.168.1.0/24"],
     )
     rules = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
-    assert {rule[-1] for rule in rules} == {"peer", "scram-sha-256"}
+    assert {rule[-1] for rule in rules} == {"peer", "scram-sha-256", "reject"}
     assert [r for r in rules if r[-1] == "peer"] == [["local", "all", "postgres", "peer"]]
-    assert ["host", "vedb", "all", "10.0.0.0/24", "scram-sha-256"] in rules
-    assert ["host", "vedb", "all", "192.168.1.0/24", "scram-sha-256"] in rules
-    assert len(rules) == 6
+    # First match wins: postgres is refused from any address before a network line can match.
+    reject = rules.index(["host", "all", "postgres", "all", "reject"])
+    remote = [r for r in rules if r[0].startswith("host") and r[3] not in LOCAL]
+    assert remote == [
+        ["hostssl", "vedb", "all", "10.0.0.0/24", "scram-sha-256"],
+        ["hostssl", "vedb", "all", "192.168.1.0/24", "scram-sha-256"],
+    ]
+    assert all(rules.index(r) > reject for r in remote)
+    assert len(rules) == 7
 
 
 def test_redis_conf_is_a_protected_bounded_cache() -> None:

@@ -36,6 +36,9 @@ class DeploySecrets(BaseSettings):
     postgres_readonly_password: SecretStr = Field(description="login for NocoDB and analysts")
     redis_password: SecretStr
     api_tokens: dict[str, list[str]] = Field(description="token -> scopes, for the API")
+    # The proxy's TLS pair, PEM. Without them the deploy makes a self-signed one on the host.
+    tls_certificate: SecretStr | None = None
+    tls_private_key: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(
