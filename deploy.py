@@ -1,8 +1,9 @@
 """`pyinfra inventory.py deploy.py`: routes each host, by its groups, to the tasks it needs.
 
-Every host: the base and a default-deny firewall. db: PostgreSQL, tuned and migrated; cache:
-Redis; api: the analytics API on loopback behind an nginx TLS proxy. db and api hosts also get
-the release (the wheel in a venv, queries/ and migrations/).
+Every host: the base, a default-deny firewall, sshd with keys only, unattended upgrades.
+db: PostgreSQL, tuned and migrated; cache: Redis; api: the analytics API on loopback behind an
+nginx TLS proxy. db and api hosts also get the release (the wheel in a venv, queries/ and
+migrations/).
 """
 
 from pyinfra.api.operation import OperationMeta
@@ -11,6 +12,7 @@ from pyinfra.context import host
 from tasks.api import api_service, refresh_timer
 from tasks.base import base
 from tasks.firewall import firewall
+from tasks.hardening import hardening
 from tasks.postgres import postgres_server
 from tasks.proxy import tls_proxy
 from tasks.redis import redis_server
@@ -18,6 +20,7 @@ from tasks.release import release
 
 base()
 firewall()
+hardening()
 release_changes: list[OperationMeta] = []
 if {"db", "api"} & set(host.groups):
     # pyinfra types every @deploy as returning one OperationMeta; ours returns a list of them.

@@ -93,8 +93,8 @@ def tls_proxy() -> None:
         mode="644",
     )
     enabled = files.link(name="Enable the site", path="/etc/nginx/sites-enabled/vedb", target=SITE)
-    default = files.file(
-        name="Remove the distribution's default site",
+    default = files.link(
+        name="Disable the distribution's default site",
         path="/etc/nginx/sites-enabled/default",
         present=False,
     )

@@ -48,6 +48,8 @@ class Deployment:
         data = {
             "postgres_listen_addresses": "*",
             "postgres_allowed_networks": ["10.231.0.0/24"],
+            # The tests open an SSH connection per check, far more than a person would.
+            "firewall_ssh_new_per_minute": 1000,
             **host_data,
         }
         lines = [

@@ -7,12 +7,14 @@ a reloadable and a restart-only change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -86,6 +88,17 @@ def fetch(host: Guest, path: str, timeout: float = 10, **headers: str) -> tuple[
         return response.status, response.read(), response.headers
 
 
+def healthy_within(host: Guest, seconds: float) -> bool:
+    """/api/health answers 200 within ``seconds`` (each try bounded, the loop too)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(urllib.error.HTTPError, OSError):
+            if health(host)[0] == 200:
+                return True
+        time.sleep(0.5)
+    return False
+
+
 def health(host: Guest) -> tuple[int, dict[str, Any]]:
     status, body, _ = fetch(host, "/api/health", timeout=5)
     return status, json.loads(body)
@@ -125,14 +138,23 @@ def test_pg_stat_statements_is_loaded_and_counting(
     assert calls is not None and calls[0] >= 1
 
 
-def test_only_passwords_get_in(first_run: DeployRun, deployment: Deployment) -> None:
-    for user in ("vedb_api", "postgres"):
-        with pytest.raises(psycopg.OperationalError, match="no password supplied"):
-            connect(deployment, user=user, password="")
+def test_only_passwords_over_tls_get_in(first_run: DeployRun, deployment: Deployment) -> None:
+    with pytest.raises(psycopg.OperationalError, match="no password supplied"):
+        connect(deployment, password="")
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         connect(deployment, password="not-the-password")  # pragma: allowlist secret
-    with connect(deployment) as conn:  # the app role, with its password from the secrets
+    # The superuser never gets in from the network, whatever it presents.
+    with pytest.raises(psycopg.OperationalError, match=r'rejects connection .* user "postgres"'):
+        connect(deployment, user="postgres", password="")
+    # Without TLS nothing matches a remote line: even the right password is refused.
+    with pytest.raises(psycopg.OperationalError, match="no encryption"):
+        connect(deployment, sslmode="disable")
+    with connect(deployment, sslmode="require") as conn:  # the app role, password from secrets
         assert conn.execute("SELECT current_user").fetchone() == ("vedb_api",)
+        assert conn.info.pgconn.ssl_in_use
+    log = deployment.host.ssh("journalctl -u postgresql@15-main --no-pager -n 200 || true")
+    tail = deployment.host.ssh("tail -n 200 /var/log/postgresql/postgresql-15-main.log")
+    assert "connection authorized: user=vedb_api" in log + tail  # log_connections
     hba = deployment.host.ssh("grep -v '^#' /etc/postgresql/15/main/pg_hba.conf")
     assert "trust" not in hba and "md5" not in hba and "10.231.0.0/24" in hba
 
@@ -268,10 +290,10 @@ def test_vedb_health_of_the_deployed_database_finds_nothing_critical(
     assert body["checks"]["slow_queries"]["status"] == "ok"
     assert "could not run" not in result.stdout
     token = next(iter(deployment.secrets.api_tokens))  # `vedb secrets new`: every scope
-    _, body, _ = fetch(
+    _, answer, _ = fetch(
         deployment.host, "/api/admin/db-health", timeout=30, Authorization=f"Bearer {token}"
     )
-    served = json.loads(body)
+    served = json.loads(answer)
     assert list(served["checks"]) == list(body["checks"]) and served["status"] != "critical"
 
 
@@ -315,7 +337,7 @@ def test_reloadable_changes_reload_and_restart_only_changes_restart(
     assert postmaster_pid(host) != before
     with connect(deployment) as conn:
         assert conn.execute("SHOW max_connections").fetchone() == ("150",)
-    assert health(host)[0] == 200  # the API's pool reconnected by itself
+    assert healthy_within(host, 30)  # the API's pools reconnect by themselves
 
 
 def test_a_rotated_password_is_applied_and_the_api_follows(
@@ -339,3 +361,50 @@ def test_a_rotated_password_is_applied_and_the_api_follows(
     with connect(deployment, password=new) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert health(deployment.host)[1]["database"] == "up"
+
+
+def test_sshd_takes_keys_only_and_security_upgrades_are_on(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    effective = host.ssh("sshd -T")
+    for setting in (
+        "passwordauthentication no",
+        "permitrootlogin without-password",
+        "x11forwarding no",
+        "allowtcpforwarding no",
+        "allowagentforwarding no",
+    ):
+        assert setting in effective, setting
+    refused = subprocess.run(
+        [
+            "ssh",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            f"UserKnownHostsFile={host.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            f"root@{host.address}",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert refused.returncode == 255 and "Permission denied (publickey)" in refused.stderr
+    assert 'Unattended-Upgrade "1"' in host.ssh("cat /etc/apt/apt.conf.d/20auto-upgrades")
+
+
+def test_the_services_are_sandboxed(first_run: DeployRun, deployment: Deployment) -> None:
+    for unit in ("vedb-api.service", "vedb-refresh.service"):
+        report = deployment.host.ssh(f"systemd-analyze security --no-pager {unit}")
+        level = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", report)
+        assert level is not None, report[-2000:]
+        assert float(level.group(1)) <= 3.0, report  # systemd's "OK" band
+    assert healthy_within(deployment.host, 30)  # and the API still runs inside it

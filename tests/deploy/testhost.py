@@ -266,6 +266,8 @@ def booted_host() -> Iterator[Guest]:
                     "-D",
                     str(root),
                     f"--network-namespace-path=/run/netns/{NAME}",
+                    # Like a VPS's root, the guest manages the firewall of its own namespace.
+                    "--capability=CAP_NET_ADMIN",
                     "--register=no",
                     "--keep-unit",
                     "-M",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import http.server
+import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +178,34 @@ def test_wait_healthy_gives_up_with_the_reason(capsys: pytest.CaptureFixture[str
         port = s.server_port  # bound, then closed: nothing listens there
     assert wait_main([f"http://127.0.0.1:{port}/api/health", "0.3"]) == 1
     assert "not healthy after 0.3 s" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("web", "networks"), [(True, ["10.0.0.0/24", "192.168.1.0/24"]), (False, [])]
+)
+def test_the_firewall_rules_parse_and_default_to_deny(
+    web: bool, networks: list[str], tmp_path: Path
+) -> None:
+    text = render(
+        "nftables.conf.j2",
+        ssh_port=22,
+        ssh_new_per_minute=20,
+        web=web,
+        postgres_networks=networks,
+        postgres_port=5432,
+    )
+    assert "type filter hook input priority filter; policy drop;" in text
+    assert ("tcp dport { 80, 443 } accept" in text) == web
+    assert ("tcp dport 5432" in text) == bool(networks)
+    assert "6379" not in text and "8000" not in text  # Redis and the API: loopback only
+    if os.geteuid() != 0 or shutil.which("nft") is None or shutil.which("unshare") is None:
+        pytest.skip("nft --check needs root and nftables (a network namespace of its own)")
+    rules = tmp_path / "nftables.conf"
+    rules.write_text(text)
+    checked = subprocess.run(
+        ["unshare", "--net", "nft", "--check", "--file", str(rules)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
