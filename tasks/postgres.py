@@ -194,18 +194,8 @@ def _migrate() -> None:
     data = host.data
     secrets = deploy_secrets(data.secrets_file)
     env_file = f"{data.vedb_etc}/migrate.env"
-    files.put(
-        name="Write the migrating login's env file (0600, from secrets)",
-        src=StringIO(
-            render(
-                "vedb-migrate.env.j2", password=secrets.postgres_owner_password.get_secret_value()
-            )
-        ),
-        dest=env_file,
-        user="root",
-        group="root",
-        mode="600",
-        _temp_dir=data.vedb_etc,
+    files.file(  # earlier deploys kept it; the password now stays on the host only while used
+        name="Remove a migration env file an earlier deploy left", path=env_file, present=False
     )
     url = (
         f"postgresql://{data.postgres_owner_login}@127.0.0.1:{data.postgres_port}/"
@@ -219,6 +209,11 @@ def _migrate() -> None:
             f"set -a && . {env_file} && set +a && {data.vedb_root}/venv/bin/yoyo apply "
             f"--batch --no-config-file --database {url} {data.vedb_root}/migrations"
         ),
+        env_file=env_file,
+        env_text=render(
+            "vedb-migrate.env.j2", password=secrets.postgres_owner_password.get_secret_value()
+        ),
+        _temp_dir=data.vedb_etc,  # never /tmp: the upload passes through here
     )
 
 

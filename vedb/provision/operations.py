@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Generator, Iterable
+from io import StringIO
 
-from pyinfra.api.command import QuoteString, StringCommand
+from pyinfra.api.command import FileUploadCommand, QuoteString, StringCommand
 from pyinfra.api.facts import FactBase
 from pyinfra.api.hiddenvalue import HiddenValue
 from pyinfra.api.operation import operation
@@ -96,8 +97,13 @@ def sql_unless(database: str, satisfied: str, statement: str) -> Generator[Strin
 
 
 @operation()
-def yoyo_apply(migration_ids: list[str], database: str, command: str) -> Generator[str]:
-    """Runs ``command`` (a `yoyo apply`) while any of ``migration_ids`` is not applied."""
+def yoyo_apply(
+    migration_ids: list[str], database: str, command: str, env_file: str, env_text: str
+) -> Generator[str | StringCommand | FileUploadCommand]:
+    """Runs ``command`` (a `yoyo apply`) while any of ``migration_ids`` is not applied. The
+    schema owner's password reaches the host only for that run: ``env_text`` is written to
+    ``env_file`` (in a root-only directory) and removed when the command ends, however it
+    ends."""
     rows = host.get_fact(
         PsqlRows,
         database=database,
@@ -106,4 +112,8 @@ def yoyo_apply(migration_ids: list[str], database: str, command: str) -> Generat
         _sudo_user="postgres",
     )
     if set(migration_ids) - {row[0] for row in rows}:
-        yield command
+        yield FileUploadCommand(StringIO(env_text), env_file)
+        yield StringCommand(
+            f"trap 'rm -f {shlex.quote(env_file)}' EXIT; chmod 600 {shlex.quote(env_file)} &&",
+            command,
+        )
