@@ -6,23 +6,32 @@ import asyncio
 import resource
 
 CONCURRENT = 1000
-TIMEOUT_S = 0.8  # the firewall drops, so a closed port is a timeout, not a reset
+TIMEOUT_S = 1.0  # the firewall drops, so a closed port is a timeout, not a reset
 
 
-async def _open(address: str, port: int, gate: asyncio.Semaphore) -> int | None:
-    async with gate:
-        try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), TIMEOUT_S)
-        except (OSError, TimeoutError):
-            return None
-        writer.close()
-        return port
+async def _open(address: str, port: int) -> bool:
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), TIMEOUT_S)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    return True
 
 
 async def _scan(address: str, ports: range) -> list[int]:
-    gate = asyncio.Semaphore(CONCURRENT)
-    found = await asyncio.gather(*(_open(address, port, gate) for port in ports))
-    return sorted(port for port in found if port is not None)
+    # A fixed pool of workers sharing one iterator: each connect's clock starts when it is
+    # sent. (One task per port made the loop spend seconds creating 65k tasks while the first
+    # connections' timeouts ran out, and a loaded machine then missed open ports.)
+    remaining = iter(ports)
+    found: list[int] = []
+
+    async def worker() -> None:
+        for port in remaining:
+            if await _open(address, port):
+                found.append(port)
+
+    await asyncio.gather(*(worker() for _ in range(CONCURRENT)))
+    return sorted(found)
 
 
 def open_ports(address: str, ports: range = range(1, 65536)) -> list[int]:
