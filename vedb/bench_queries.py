@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +56,20 @@ def cases(conn: Connection) -> list[tuple[str, dict[str, object]]]:
     return found
 
 
+def run_times_ms(
+    conn: Connection, statement: str, bound: Mapping[str, object], runs: int
+) -> list[float]:
+    """Milliseconds of each of ``runs`` executions, after one untimed run to warm the cache:
+    the steady state."""
+    conn.execute(statement, bound).fetchall()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        conn.execute(statement, bound).fetchall()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def time_queries(conn: Connection, runs: int, progress: Callable[[str], None]) -> list[Timing]:
     settings = Settings()
     rollup, raw = load_catalog(settings.queries_dir), load_catalog(settings.queries_dir / "raw")
@@ -66,12 +80,7 @@ def time_queries(conn: Connection, runs: int, progress: Callable[[str], None]) -
         samples: dict[str, list[float]] = {"raw": [], "rollup": []}
         for kind, catalog in (("raw", raw), ("rollup", rollup)):
             query = catalog[name]
-            bound = validate(query, params)
-            conn.execute(query.sql, bound).fetchall()  # warm the cache: steady state
-            for _ in range(runs):
-                started = time.perf_counter()
-                conn.execute(query.sql, bound).fetchall()
-                samples[kind].append((time.perf_counter() - started) * 1000)
+            samples[kind] = run_times_ms(conn, query.sql, validate(query, params), runs)
         timings.append(Timing(label, samples["raw"], samples["rollup"]))
     return timings
 

@@ -9,8 +9,7 @@ restart changes (shared_buffers, wal_buffers, max_connections) are the server's 
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from vedb.analytics.catalog import Query, load_catalog
 from vedb.analytics.params import validate
+from vedb.bench_queries import run_times_ms
 from vedb.settings import Settings
 
 Connection = psycopg.Connection[Any]
@@ -84,16 +84,6 @@ def postgres_defaults(conn: Connection, changed: list[Changed]) -> Iterator[None
             conn.execute(sql.SQL("RESET {}").format(sql.Identifier(setting.name)))
 
 
-def _median_ms(conn: Connection, statement: str, bound: Mapping[str, object], runs: int) -> float:
-    conn.execute(statement, bound).fetchall()  # warm the cache: steady state
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        conn.execute(statement, bound).fetchall()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
 def time_settings(
     conn: Connection,
     cases: list[tuple[str, dict[str, object]]],
@@ -115,8 +105,8 @@ def time_settings(
             bound = validate(query, params)
             count = runs if kind == "rollup" else RAW_RUNS
             with postgres_defaults(conn, changed):
-                default_ms = _median_ms(conn, query.sql, bound, count)
-            tuned_ms = _median_ms(conn, query.sql, bound, count)
+                default_ms = statistics.median(run_times_ms(conn, query.sql, bound, count))
+            tuned_ms = statistics.median(run_times_ms(conn, query.sql, bound, count))
             timings.append(SettingsTiming(label, kind, default_ms, tuned_ms))
     return timings
 

@@ -55,7 +55,7 @@ class Check:
     run: Callable[[Connection, Thresholds], list[Finding]]
 
 
-def _rows(conn: Connection, query: str, *params: object) -> list[tuple[Any, ...]]:
+def query_rows(conn: Connection, query: str, *params: object) -> list[tuple[Any, ...]]:
     return conn.execute(query, params or None).fetchall()
 
 
@@ -88,7 +88,7 @@ def slow_queries(conn: Connection, t: Thresholds) -> list[Finding]:
                 "pg_stat_statements is not installed here: CREATE EXTENSION pg_stat_statements",
             )
         ]
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 120), calls, mean_exec_time"
         " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
@@ -104,7 +104,7 @@ def slow_queries(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def long_running_queries(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT pid, left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 120),"
         " extract(epoch FROM now() - query_start)::float8"
@@ -148,7 +148,7 @@ def connections(conn: Connection, t: Thresholds) -> list[Finding]:
             round(share, 4),
         )
     ]
-    idle = _rows(
+    idle = query_rows(
         conn,
         "SELECT pid, usename, extract(epoch FROM now() - state_change)::float8"
         " FROM pg_stat_activity WHERE state = 'idle in transaction'"
@@ -169,7 +169,7 @@ def connections(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def xid_wraparound(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT datname, age(datfrozenxid)::float8 / 2147483648 FROM pg_database"
         " WHERE datallowconn ORDER BY 2 DESC",
@@ -185,7 +185,7 @@ def xid_wraparound(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def replication_lag(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT coalesce(application_name, client_addr::text, pid::text),"
         " coalesce(extract(epoch FROM replay_lag), 0)::float8 FROM pg_stat_replication",

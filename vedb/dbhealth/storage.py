@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vedb.dbhealth.checks import Connection, Finding, Severity, Thresholds, _rows
+from vedb.dbhealth.checks import Connection, Finding, Severity, Thresholds, query_rows
 
 # Indexes of the project's schemas only; pg_catalog's and the toast tables' are the server's.
 INDEXES = """
@@ -15,7 +15,7 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^p
 
 
 def invalid_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         f"WITH i AS ({INDEXES}) SELECT nspname || '.' || relname FROM i"  # noqa: S608
         " WHERE NOT indisvalid ORDER BY 1",
@@ -33,7 +33,7 @@ def invalid_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def unused_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT s.schemaname || '.' || s.indexrelname, pg_relation_size(s.indexrelid)"
         " FROM pg_stat_user_indexes AS s JOIN pg_index AS i ON i.indexrelid = s.indexrelid"
@@ -56,7 +56,7 @@ def unused_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
 def duplicate_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
     """An index whose key columns lead another index's on the same table, with the same
     predicate and no expression, is covered by it (unless it enforces uniqueness)."""
-    rows = _rows(
+    rows = query_rows(
         conn,
         f"WITH i AS ({INDEXES})"  # noqa: S608 -- constants only
         " SELECT a.nspname || '.' || a.relname, b.nspname || '.' || b.relname"
@@ -78,7 +78,7 @@ def duplicate_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def missing_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT schemaname || '.' || relname, seq_scan, coalesce(idx_scan, 0), n_live_tup"
         " FROM pg_stat_user_tables WHERE n_live_tup >= %s AND seq_scan > coalesce(idx_scan, 0)"
@@ -99,7 +99,7 @@ def missing_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def bloat(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT schemaname || '.' || relname, n_dead_tup,"
         " n_dead_tup::float8 / nullif(n_live_tup + n_dead_tup, 0)"
@@ -121,7 +121,7 @@ def bloat(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def vacuum_analyze_staleness(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT schemaname || '.' || relname,"
         " greatest(last_vacuum, last_autovacuum), greatest(last_analyze, last_autoanalyze),"
@@ -147,7 +147,7 @@ def vacuum_analyze_staleness(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def sequences(conn: Connection, t: Thresholds) -> list[Finding]:
-    rows = _rows(
+    rows = query_rows(
         conn,
         "SELECT s.schemaname || '.' || s.sequencename,"
         " (coalesce(s.last_value, s.start_value) - s.min_value)::float8"
