@@ -74,7 +74,9 @@ def locust_command(  # noqa: PLR0913 -- locust's own knobs, passed through
     results: Path,
     extra: list[str],
 ) -> list[str]:
-    command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--host", base, "--token", token]
+    # `--token=...` as one argument: a random token may start with "-" (argparse then reads it
+    # as an option; seen once in CI).
+    command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--host", base, f"--token={token}"]
     if headless:
         # Ramp up over about 5 s, as real traffic does, not in one instant.
         rate = max(1.0, users / 5)
