@@ -1,15 +1,16 @@
 """`pyinfra inventory.py deploy.py`: routes each host, by its groups, to the tasks it needs.
 
 Every host: the base, a default-deny firewall, sshd with keys only, unattended upgrades.
-db: PostgreSQL, tuned and migrated; cache: Redis; api: the analytics API on loopback behind an
-nginx TLS proxy. db and api hosts also get the release (the wheel in a venv, queries/ and
-migrations/).
+db: PostgreSQL, tuned and migrated, with pgBackRest backups; cache: Redis; api: the analytics
+API on loopback behind an nginx TLS proxy. db and api hosts also get the release (the wheel in a
+venv, queries/ and migrations/).
 """
 
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
 
 from tasks.api import api_service, refresh_timer
+from tasks.backup import backups
 from tasks.base import base
 from tasks.firewall import firewall
 from tasks.hardening import hardening
@@ -27,6 +28,7 @@ if {"db", "api"} & set(host.groups):
     release_changes = release()  # type: ignore[assignment]
 if "db" in host.groups:
     postgres_server()
+    backups()
 if "cache" in host.groups:
     redis_server()
 if "api" in host.groups:

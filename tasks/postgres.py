@@ -13,6 +13,7 @@ from pyinfra.operations import apt, files, postgres, server, systemd
 from pyinfra.operations.util import any_changed
 from yoyo import read_migrations
 
+from tasks.backup import ARCHIVE_COMMAND, backup_config
 from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONLY_ROLE
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
@@ -93,6 +94,7 @@ def _configure(major: int) -> None:
                 log_min_duration_ms=data.postgres_log_min_duration_ms,
                 auto_explain_ms=data.postgres_auto_explain_ms,
                 cluster=cluster,
+                archive_command=ARCHIVE_COMMAND,
             )
         ),
         dest=f"{conf_dir}/postgresql.conf",
@@ -150,7 +152,7 @@ def _database() -> None:
             role=login,
             password=password.get_secret_value(),
             member_of=groups,
-            **AS_POSTGRES,
+            script_dir=data.vedb_etc,
         )
     postgres.database(
         name=f"Create the database {name}, owned by {data.postgres_owner_login}",
@@ -222,6 +224,7 @@ def postgres_server() -> None:
     distro = host.get_fact(LinuxDistribution)
     major = postgres_major(distro["name"], distro["major"], host.data.postgres_major)
     _install(major)
+    backup_config(major)
     _configure(major)
     _database()
     _migrate()

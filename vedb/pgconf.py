@@ -20,9 +20,11 @@ def render_postgresql_conf(  # noqa: PLR0913 -- the host's facts and data, by na
     log_min_duration_ms: int = 500,
     auto_explain_ms: int = 1000,
     cluster: str | None = None,
+    archive_command: str | None = None,
 ) -> str:
     """The whole file. With ``cluster`` (a Debian cluster name, e.g. "main") it also carries
-    the file locations and TLS lines Debian's own postgresql.conf would have held."""
+    the file locations and TLS lines Debian's own postgresql.conf would have held. With
+    ``archive_command`` every finished WAL segment is handed to it (archive_mode = on)."""
     settings = postgres_settings(memory_mb, cpus, disk, profile, pg_major, max_connections)
 
     def line(name: str) -> str:
@@ -45,4 +47,5 @@ def render_postgresql_conf(  # noqa: PLR0913 -- the host's facts and data, by na
         log_min_duration_ms=log_min_duration_ms,
         auto_explain_ms=auto_explain_ms,
         cluster=cluster,
+        archive_command=archive_command,
     )

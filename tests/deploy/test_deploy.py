@@ -29,6 +29,7 @@ from yoyo import read_migrations
 from tests.deploy.conftest import Deployment, DeployRun
 from tests.deploy.scan import open_ports
 from tests.deploy.testhost import Guest
+from vedb.backup.fingerprint import fingerprint
 from vedb.provision.secrets import load_secrets
 from vedb.settings import REPO_ROOT
 from vedb.tuning import postgres_settings
@@ -264,6 +265,19 @@ def test_the_refresh_timer_catches_queued_changes_up_as_the_api_login(
     assert queued == (0,)
 
 
+def vedb(*args: str, timeout: float = 300, **env: str) -> subprocess.CompletedProcess[str]:
+    """This checkout's `vedb`, run the way an operator runs it, with only ``env`` set."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "vedb"), *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def test_vedb_health_of_the_deployed_database_finds_nothing_critical(
     first_run: DeployRun, deployment: Deployment
 ) -> None:
@@ -273,16 +287,7 @@ def test_vedb_health_of_the_deployed_database_finds_nothing_critical(
         user="vedb_api",
         password=deployment.secrets.postgres_app_password.get_secret_value(),
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
-    vedb = str(Path(sys.executable).parent / "vedb")
-    result = subprocess.run(
-        [vedb, "health", "--json"],
-        env={**env, "VEDB_DATABASE_URL": conninfo},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = vedb("health", "--json", timeout=60, VEDB_DATABASE_URL=conninfo)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert body["status"] != "critical", body
@@ -400,9 +405,113 @@ def test_sshd_takes_keys_only_and_security_upgrades_are_on(
 
 
 def test_the_services_are_sandboxed(first_run: DeployRun, deployment: Deployment) -> None:
-    for unit in ("vedb-api.service", "vedb-refresh.service"):
+    for unit in ("vedb-api.service", "vedb-refresh.service", "vedb-backup@full.service"):
         report = deployment.host.ssh(f"systemd-analyze security --no-pager {unit}")
         level = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", report)
         assert level is not None, report[-2000:]
         assert float(level.group(1)) <= 3.0, report  # systemd's "OK" band
     assert healthy_within(deployment.host, 30)  # and the API still runs inside it
+
+
+def owner_url(deployment: Deployment) -> str:
+    return make_conninfo(
+        host=deployment.host.address,
+        dbname="vedb",
+        user="vedb_migrator",
+        password=deployment.secrets.postgres_owner_password.get_secret_value(),
+        sslmode="require",
+    )
+
+
+def test_backup_then_point_in_time_restore_brings_deleted_rows_back(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host, inventory = deployment.host, {"VEDB_INVENTORY_FILE": str(deployment.inventory_file)}
+    seeded = vedb("seed", "--profile", "demo", VEDB_DATABASE_URL=owner_url(deployment))
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    for kind in ("full", "diff"):  # on demand, from this machine, through the inventory
+        backup = vedb("backup", "--host", host.address, "--type", kind, **inventory)
+        assert backup.returncode == 0, backup.stdout + backup.stderr
+        assert f"{kind} backup done" in backup.stdout
+    with psycopg.connect(owner_url(deployment), autocommit=True) as conn:
+        # Nothing may commit between the fingerprint and the moment: the API's folder has
+        # nothing left to fold once the seeder's events are folded.
+        deadline = time.monotonic() + 30
+        while conn.execute("SELECT count(*) FROM analytics.event_queue").fetchone() != (0,):
+            assert time.monotonic() < deadline, "the API never folded the seeded events"
+            time.sleep(0.5)
+        before = fingerprint(conn)
+        time.sleep(1)
+        moment = conn.execute("SELECT now()").fetchone()[0]  # type: ignore[index]
+        time.sleep(1)
+        gone = conn.execute("DELETE FROM social.follows WHERE follower_id % 2 = 0").rowcount
+        conn.execute("DELETE FROM gamification.user_achievements")
+    assert gone > 0 and before["social.follows"].rows > gone
+    restored = vedb(
+        "restore",
+        "--host",
+        host.address,
+        "--into",
+        "pitr",
+        "--time",
+        moment.isoformat(),
+        "--json",
+        **inventory,
+    )
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    tables = json.loads(restored.stdout)["tables"]
+    assert {name: (t["rows"], t["checksum"]) for name, t in tables.items()} == {
+        name: tuple(fp) for name, fp in before.items()
+    }
+    assert tables["social.follows"]["live_rows"] == before["social.follows"].rows - gone
+    assert tables["learning.users"]["rows"] > 0
+    dropped = vedb("restore", "--host", host.address, "--drop", "pitr", **inventory)
+    assert dropped.returncode == 0 and "removed" in dropped.stdout, dropped.stderr
+    assert host.ssh("ls /var/lib/postgresql/vedb-restore").split() == []
+
+
+def test_restore_refuses_bad_input_before_touching_the_host(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    inventory = {"VEDB_INVENTORY_FILE": str(deployment.inventory_file)}
+    for args, message in (
+        (("--into", "x", "--time", "yesterday"), "is not an ISO 8601 time"),
+        (("--into", "x", "--time", "2026-01-01T00:00"), "has no UTC offset"),
+        (("--into", "../etc"), "use a lowercase name"),
+        (("--into", "x", "--host", "203.0.113.9"), "is not in the inventory"),
+    ):
+        result = vedb("restore", *args, **inventory)
+        assert result.returncode == 1 and message in result.stderr, (args, result.stderr)
+
+
+def test_the_journal_holds_no_password_verifier_and_no_token(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    journal = deployment.host.ssh("journalctl --no-pager -o cat", timeout=120)
+    assert "sudo" in journal and "COMMAND=" in journal  # sudo does log the deploy's commands
+    assert "SCRAM-SHA-256$" not in journal
+    secrets = deployment.secrets
+    for token in secrets.api_tokens:
+        assert token not in journal
+    for password in (
+        secrets.postgres_owner_password,
+        secrets.postgres_app_password,
+        secrets.postgres_readonly_password,
+        secrets.redis_password,
+    ):
+        assert password.get_secret_value() not in journal
+
+
+def test_a_reboot_brings_every_service_and_the_firewall_back(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    host.reboot()  # the firewall's rules are flushed with it, as a real reboot loses them
+    units = (
+        "postgresql@15-main nftables redis-server vedb-api nginx "
+        "vedb-refresh.timer vedb-backup-full.timer vedb-backup-diff.timer"
+    )
+    assert host.ssh(f"systemctl is-active {units}", check=False).split() == ["active"] * 8
+    assert "table inet vedb_filter" in host.ssh("nft list tables")
+    assert healthy_within(host, 60)
+    assert open_ports(host.address) == [22, 80, 443, 5432]

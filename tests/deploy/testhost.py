@@ -16,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +99,7 @@ class Guest:
     key: Path
     known_hosts: Path
     root: Path
+    reboot: Callable[[], None] = lambda: None  # set by booted_host()
 
     def ssh(self, command: str, check: bool = True, timeout: float = 120) -> str:
         result = run(
@@ -204,6 +205,33 @@ def _wait_for_ssh(host: Guest, nspawn: subprocess.Popen[bytes], log: Path) -> No
         raise RuntimeError(f"the guest's systemd says {state!r}")
 
 
+def _launch(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
+def _reboot(
+    host: Guest, nspawn: subprocess.Popen[bytes], command: list[str], log: Path
+) -> subprocess.Popen[bytes]:
+    """`systemctl reboot` in the guest: nspawn exits with 133 when the guest asks for a reboot,
+    and is started again on the same root. The kernel state a real reboot loses goes too: the
+    namespace's firewall rules are flushed before the guest boots again."""
+    host.ssh("systemctl reboot", check=False, timeout=30)
+    code = nspawn.wait(timeout=BOOT_TIMEOUT_S)
+    if code != 133:
+        raise RuntimeError(f"systemd-nspawn exited {code} on reboot, not 133:\n{log.read_text()}")
+    run("ip", "netns", "exec", NAME, "nft", "flush", "ruleset")
+    again = _launch(command, log)
+    _wait_for_ssh(host, again, log)
+    return again
+
+
 def _stop(nspawn: subprocess.Popen[bytes]) -> None:
     if nspawn.poll() is None:
         nspawn.send_signal(signal.SIGTERM)  # nspawn asks the guest's systemd to power off
@@ -258,30 +286,31 @@ def booted_host() -> Iterator[Guest]:
         _prepare_root(root, (work / "id_ed25519.pub").read_text())
         previous_forward = _network_up()
         log = work / "nspawn.log"
-        with log.open("wb") as out:
-            nspawn = subprocess.Popen(
-                [
-                    "systemd-nspawn",
-                    "-b",
-                    "-D",
-                    str(root),
-                    f"--network-namespace-path=/run/netns/{NAME}",
-                    # Like a VPS's root, the guest manages the firewall of its own namespace.
-                    "--capability=CAP_NET_ADMIN",
-                    "--register=no",
-                    "--keep-unit",
-                    "-M",
-                    NAME,
-                    "--console=read-only",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+        command = [
+            "systemd-nspawn",
+            "-b",
+            "-D",
+            str(root),
+            f"--network-namespace-path=/run/netns/{NAME}",
+            # Like a VPS's root, the guest manages the firewall of its own namespace.
+            "--capability=CAP_NET_ADMIN",
+            "--register=no",
+            "--keep-unit",
+            "-M",
+            NAME,
+            "--console=read-only",
+        ]
+        nspawn = _launch(command, log)
         known_hosts = work / "known_hosts"
         known_hosts.touch()
         host = Guest(ADDRESS, key, known_hosts, root)
+
+        def reboot() -> None:
+            nonlocal nspawn
+            assert nspawn is not None
+            nspawn = _reboot(host, nspawn, command, log)
+
+        host.reboot = reboot
         _wait_for_ssh(host, nspawn, log)
         yield host
     finally:

@@ -1,6 +1,7 @@
 """The `vedb` command line: one module per command group, registered on one Typer app."""
 
 from vedb.cli import (  # noqa: F401 -- registers the commands
+    backup,
     bench,
     data,
     docs,

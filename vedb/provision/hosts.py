@@ -18,6 +18,7 @@ VEDB_SSH_USER / VEDB_SSH_KEY / VEDB_SSH_KNOWN_HOSTS. Every host then takes every
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -113,3 +114,29 @@ def inventory_groups(environ: Mapping[str, str] | None = None) -> dict[str, list
         for role in roles:
             groups[role].append(name)
     return groups
+
+
+def ssh_command(name: str, args: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+    """`ssh` to inventory host ``name`` as the deploy reaches it, running ``vedb ARGS`` from
+    the host's release venv."""
+    environ = os.environ if environ is None else environ
+    groups = inventory_groups(environ)
+    hosts = {host: data for env in ENVIRONMENTS for host, data in groups[env]}
+    if name not in hosts:
+        raise InventoryError(f"--host {name!r} is not in the inventory: {', '.join(hosts)}")
+    data = hosts[name]
+    command = ["ssh", "-o", "BatchMode=yes"]
+    if key := data.get("ssh_key"):
+        command += ["-i", key]
+    if known := data.get("ssh_known_hosts_file"):
+        command += ["-o", f"UserKnownHostsFile={known}"]
+    if port := data.get("ssh_port"):
+        command += ["-p", str(port)]
+    user = data.get("ssh_user")
+    root = data.get("vedb_root", "/opt/vedb")
+    return [
+        *command,
+        f"{user}@{name}" if user else name,
+        f"{root}/venv/bin/vedb",
+        *map(shlex.quote, args),
+    ]

@@ -15,7 +15,6 @@ from io import StringIO
 
 from pyinfra.api.command import FileUploadCommand, QuoteString, StringCommand
 from pyinfra.api.facts import FactBase
-from pyinfra.api.hiddenvalue import HiddenValue
 from pyinfra.api.operation import operation
 from pyinfra.context import host
 
@@ -72,18 +71,30 @@ def _role_state(role: str) -> tuple[bool, str, bool, set[str]]:
 
 
 @operation()
-def login_role(role: str, password: str, member_of: list[str]) -> Generator[StringCommand]:
-    """A LOGIN role whose password verifies against ``password`` and that is in ``member_of``."""
+def login_role(
+    role: str, password: str, member_of: list[str], script_dir: str
+) -> Generator[StringCommand | FileUploadCommand]:
+    """A LOGIN role whose password verifies against ``password`` and that is in ``member_of``.
+
+    The SCRAM verifier never reaches a command line (where sudo would log it to the journal and
+    /proc/*/cmdline would show it): it goes up as a file in ``script_dir``, a root-only
+    directory, and psql, run by root as postgres, reads it from stdin; the file is removed
+    however psql ends. Run this operation as root, not with _sudo_user."""
     name = identifier(role)
     exists, stored, can_login, groups = _role_state(role)
-    verifier = HiddenValue(scram_verifier(password))  # type: ignore[no-untyped-call]
-    secret = StringCommand("'", verifier, "'", _separator="")
-    if not exists:
-        yield _psql("postgres", StringCommand(f"CREATE ROLE {name} LOGIN PASSWORD", secret))
-    elif not can_login or not verifies(stored, password):
-        yield _psql("postgres", StringCommand(f"ALTER ROLE {name} LOGIN PASSWORD", secret))
+    verb = "CREATE" if not exists else "ALTER"
+    if not exists or not can_login or not verifies(stored, password):
+        script = f"{script_dir}/role-{role}.sql"
+        statement = f"{verb} ROLE {name} LOGIN PASSWORD '{scram_verifier(password)}';\n"
+        yield FileUploadCommand(StringIO(statement), script)
+        yield StringCommand(
+            f"trap 'rm -f {script}' EXIT; chmod 600 {script} &&",
+            f"runuser -u postgres -- {PSQL} -d postgres < {script}",
+        )
     for group in sorted(set(member_of) - groups):
-        yield _psql("postgres", f"GRANT {identifier(group)} TO {name}")
+        yield StringCommand(
+            "runuser -u postgres --", _psql("postgres", f"GRANT {identifier(group)} TO {name}")
+        )
 
 
 @operation()

@@ -1,0 +1,168 @@
+"""pgBackRest on the database host: take a backup, restore into a scratch cluster, drop it.
+
+Everything here runs as the postgres OS account (the CLI switches to it), because pgBackRest's
+repository and the data directory are postgres's, and a scratch cluster is reached over its
+own Unix socket with peer authentication: it never listens on the network.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+
+PGBACKREST = "pgbackrest"
+STANZA = "vedb"  # the one cluster a host has; the deploy configures it under this name
+SCRATCH_ROOT = Path("/var/lib/postgresql/vedb-restore")
+SCRATCH_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+KINDS = ("full", "diff", "incr")
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that did not happen; the message says why and what was cleaned up."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a live cluster is and which pgBackRest stanza holds its backups."""
+
+    stanza: str = STANZA
+    socket_dir: str = "/var/run/postgresql"
+    port: int = 5432
+    database: str = "vedb"
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 moment with its offset; a naive time would be read in some unknown zone."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BackupError(f"--time {value!r} is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise BackupError(f"--time {value!r} has no UTC offset: add one, e.g. {value}+00:00")
+    return moment
+
+
+def scratch_dir(name: str) -> Path:
+    if not SCRATCH_NAME.match(name):
+        raise BackupError(
+            f"--into {name!r}: use a lowercase name of letters, digits and _ (at most 32)"
+        )
+    return SCRATCH_ROOT / name
+
+
+def _pgbackrest(target: Target, *args: str) -> None:
+    command = [PGBACKREST, f"--stanza={target.stanza}", "--log-level-console=info", *args]
+    if subprocess.run(command, check=False).returncode != 0:
+        raise BackupError(f"`{' '.join(command)}` failed (its log is above)")
+
+
+def backup(target: Target, kind: str) -> None:
+    """One backup of ``kind`` (full, diff or incr); pgBackRest expires what retention drops."""
+    if kind not in KINDS:
+        raise BackupError(f"--type {kind!r}: use one of {', '.join(KINDS)}")
+    _pgbackrest(target, f"--type={kind}", "backup")
+
+
+def _bin_dir(data_dir: Path) -> Path:
+    major = (data_dir / "PG_VERSION").read_text().strip()
+    return Path(f"/usr/lib/postgresql/{major}/bin")
+
+
+def _scratch_config(data_dir: Path) -> None:
+    """Debian keeps the live cluster's configuration in /etc, so the restored directory has
+    none: the scratch cluster gets defaults, its own socket, no TCP, peer for postgres only."""
+    (data_dir / "postgresql.conf").write_text(
+        f"listen_addresses = ''\nunix_socket_directories = '{data_dir}'\nport = 5432\n"
+        "max_connections = 20\nlogging_collector = off\n"
+    )
+    (data_dir / "pg_hba.conf").write_text("local all postgres peer\n")
+    (data_dir / "pg_ident.conf").write_text("")
+
+
+def _wait_promoted(data_dir: Path, database: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(
+                host=str(data_dir), port=5432, dbname=database, user="postgres", connect_timeout=5
+            ) as conn:
+                row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+                if row == (False,):
+                    return
+        except psycopg.OperationalError:
+            pass  # still starting, or replaying WAL
+        time.sleep(0.5)
+    raise BackupError(f"the scratch cluster did not finish recovery within {timeout_s:.0f} s")
+
+
+def restore(target: Target, name: str, moment: datetime | None, timeout_s: float) -> Path:
+    """Restores the latest backup into a new scratch cluster and replays WAL up to ``moment``
+    (or to the end of the archive), then promotes it and leaves it running. On any failure
+    the scratch directory is removed again and the error carries the server log's tail."""
+    data_dir = scratch_dir(name)
+    if data_dir.exists():
+        raise BackupError(f"{data_dir} exists: `vedb restore --drop {name}` first")
+    # Switches WAL and waits until the segment is archived: changes up to now are restorable.
+    _pgbackrest(target, "check")
+    SCRATCH_ROOT.mkdir(mode=0o700, exist_ok=True)
+    recovery = [] if moment is None else ["--type=time", f"--target={moment.isoformat(sep=' ')}"]
+    log = SCRATCH_ROOT / f"{name}.log"
+    try:
+        _pgbackrest(
+            target,
+            f"--pg1-path={data_dir}",
+            *recovery,
+            "--target-action=promote",
+            "--archive-mode=off",  # the scratch copy must never push WAL into the repository
+            "restore",
+        )
+        _scratch_config(data_dir)
+        started = subprocess.run(
+            [
+                str(_bin_dir(data_dir) / "pg_ctl"),
+                "-D",
+                str(data_dir),
+                "-l",
+                str(log),
+                "-w",
+                "-t",
+                str(int(timeout_s)),
+                "start",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode != 0:
+            raise BackupError(
+                f"the scratch cluster did not start: {started.stdout}{started.stderr}"
+            )
+        _wait_promoted(data_dir, target.database, timeout_s)
+    except BackupError as failed:
+        tail = log.read_text().splitlines()[-15:] if log.exists() else []
+        drop(name)
+        raise BackupError("\n".join([str(failed), *tail, f"(removed {data_dir})"])) from None
+    return data_dir
+
+
+def drop(name: str) -> bool:
+    """Stops a scratch cluster and removes it; False if there was none."""
+    data_dir = scratch_dir(name)
+    if not data_dir.exists():
+        return False
+    if (data_dir / "postmaster.pid").exists() and (data_dir / "PG_VERSION").exists():
+        subprocess.run(
+            [str(_bin_dir(data_dir) / "pg_ctl"), "-D", str(data_dir), "-w", "-m", "fast", "stop"],
+            capture_output=True,
+            check=False,
+        )
+    shutil.rmtree(data_dir)
+    (SCRATCH_ROOT / f"{name}.log").unlink(missing_ok=True)
+    return True
