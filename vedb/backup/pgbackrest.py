@@ -81,6 +81,9 @@ def _scratch_config(data_dir: Path) -> None:
     (data_dir / "postgresql.conf").write_text(
         f"listen_addresses = ''\nunix_socket_directories = '{data_dir}'\nport = 5432\n"
         "max_connections = 20\nlogging_collector = off\n"
+        # No connections until promoted: a hot standby would refuse to replay WAL from a
+        # primary with more max_connections (and friends) than these defaults.
+        "hot_standby = off\n"
     )
     (data_dir / "pg_hba.conf").write_text("local all postgres peer\n")
     (data_dir / "pg_ident.conf").write_text("")
