@@ -2,8 +2,8 @@
 
 Every host: the base, a default-deny firewall, sshd with keys only, unattended upgrades.
 db: PostgreSQL, tuned and migrated, with pgBackRest backups; cache: Redis; api: the analytics
-API on loopback behind an nginx TLS proxy. db and api hosts also get the release (the wheel in a
-venv, queries/ and migrations/).
+API and NocoDB on loopback behind an nginx TLS proxy. db and api hosts also get the release
+(the wheel in a venv, queries/ and migrations/).
 """
 
 from pyinfra.api.operation import OperationMeta
@@ -14,6 +14,7 @@ from tasks.backup import backups
 from tasks.base import base
 from tasks.firewall import firewall
 from tasks.hardening import hardening
+from tasks.nocodb import nocodb
 from tasks.postgres import postgres_server
 from tasks.proxy import tls_proxy
 from tasks.redis import redis_server
@@ -33,5 +34,7 @@ if "cache" in host.groups:
     redis_server()
 if "api" in host.groups:
     api_service(release_changes=release_changes)
+    if host.data.nocodb:
+        nocodb()
     tls_proxy()
     refresh_timer()

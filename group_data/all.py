@@ -28,3 +28,9 @@ apt_cache_seconds = 3600
 # on db hosts. Nothing else is reachable from outside.
 ssh_port = 22
 firewall_ssh_new_per_minute = 20
+
+# NocoDB, the admins' UI, on api hosts (group_data/api.py has its settings); the db host makes
+# its metadata database and login. False leaves it out.
+nocodb = True
+nocodb_db_login = "nocodb"
+nocodb_database = "nocodb"  # NocoDB's own metadata, apart from the app's database

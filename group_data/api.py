@@ -20,3 +20,17 @@ tls_self_signed_days = 825
 proxy_rate_per_second = 20
 proxy_rate_burst = 40
 proxy_max_body = "1m"  # nginx size: an ingest batch of 500 events is about 150 kB
+
+# NocoDB, the admins' UI (tasks/nocodb.py), served by the proxy under /dashboard and
+# /api/vN/. Node and npm come from the npm registry, pinned by version and sha256; NocoDB
+# itself from the lockfile in nocodb/. The super admin signs in with nocodb_admin_email and
+# the secret nocodb_admin_password; sign-up is invite only.
+# (nocodb, the switch, and its database are in all.py: the db host makes the database.)
+nocodb_port = 8080
+nocodb_admin_email = "admin@example.com"
+nocodb_health_timeout_s = 120
+npm_registry = "https://registry.npmjs.org"
+nocodb_node_version = "22.23.3"
+nocodb_node_sha256 = "00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5"
+nocodb_npm_version = "10.9.9"
+nocodb_npm_sha256 = "c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1"

@@ -18,6 +18,7 @@ from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONL
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
 from vedb.provision.operations import identifier, login_role, sql_unless, yoyo_apply
+from vedb.provision.secrets import DeploySecrets
 from vedb.settings import REPO_ROOT
 from vedb.templates import render
 
@@ -130,6 +131,32 @@ def _configure(major: int) -> None:
     )
 
 
+def _nocodb_database(secrets: DeploySecrets) -> None:
+    """NocoDB keeps its metadata in a database of its own, owned by its own login."""
+    data = host.data
+    if secrets.nocodb_db_password is None:
+        raise ValueError(
+            "nocodb = True needs nocodb_db_password in the deploy secrets "
+            "(`vedb secrets new` writes it), or set nocodb = False in the host data"
+        )
+    login = data.nocodb_db_login
+    login_role(
+        name=f"Login role {login} for NocoDB's metadata, password from secrets",
+        role=login,
+        password=secrets.nocodb_db_password.get_secret_value(),
+        member_of=[],
+        script_dir=data.vedb_etc,
+    )
+    postgres.database(
+        name=f"Create the database {data.nocodb_database}, owned by {login}",
+        database=data.nocodb_database,
+        owner=login,
+        encoding="UTF8",
+        template="template0",
+        **AS_POSTGRES,
+    )
+
+
 def _database() -> None:
     data = host.data
     secrets = deploy_secrets(data.secrets_file)
@@ -154,6 +181,8 @@ def _database() -> None:
             member_of=groups,
             script_dir=data.vedb_etc,
         )
+    if data.nocodb:
+        _nocodb_database(secrets)
     postgres.database(
         name=f"Create the database {name}, owned by {data.postgres_owner_login}",
         database=name,

@@ -85,6 +85,7 @@ def tls_proxy() -> None:
                 rate_per_second=data.proxy_rate_per_second,
                 rate_burst=data.proxy_rate_burst,
                 max_body=data.proxy_max_body,
+                nocodb_port=data.nocodb_port if data.nocodb else None,
             )
         ),
         dest=SITE,

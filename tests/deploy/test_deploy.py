@@ -240,6 +240,71 @@ def test_the_proxy_limits_rates_and_keeps_query_strings_out_of_its_log(
         )
 
 
+def nocodb(host: Guest, method: str, path: str, body: Any = None, **headers: str) -> Any:
+    """NocoDB's API through the proxy: (status, parsed body)."""
+    request = urllib.request.Request(
+        f"https://{host.address}{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60, context=pinned(host)) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read() or b"null")
+
+
+def test_nocodb_signs_in_its_admin_refuses_sign_ups_and_only_reads(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host, secrets = deployment.host, deployment.secrets
+    assert nocodb(host, "GET", "/api/v1/health")[1]["message"] == "OK"
+    assert "127.0.0.1:8080" in host.ssh("ss -Hltn sport = :8080")  # loopback only
+    assert host.ssh("ps -o user= -C node | sort -u").split() == ["nocodb"]
+    assert secrets.nocodb_admin_password is not None
+    status, signed_in = nocodb(
+        host,
+        "POST",
+        "/api/v1/auth/user/signin",
+        {
+            "email": "admin@example.com",
+            "password": secrets.nocodb_admin_password.get_secret_value(),
+        },
+    )
+    assert status == 200, signed_in
+    auth = {"xc-auth": signed_in["token"]}
+    status, refused = nocodb(
+        host,
+        "POST",
+        "/api/v1/auth/user/signup",
+        {
+            "email": "someone@example.com",
+            "password": "A-long-Passw0rd-here",
+        },  # pragma: allowlist secret
+    )
+    assert status == 400 and "Not allowed to signup" in refused["msg"]
+    bases = nocodb(host, "GET", "/api/v2/meta/bases", **auth)[1]["list"]
+    base = next(b for b in bases if b["title"] == "vedb")
+    sources = {
+        s["alias"]: s["id"]
+        for s in nocodb(host, "GET", f"/api/v2/meta/bases/{base['id']}", **auth)[1]["sources"]
+    }
+    assert {"learning", "gamification", "social", "analytics"} <= set(sources)
+    tables = nocodb(
+        host, "GET", f"/api/v2/meta/bases/{base['id']}/{sources['learning']}/tables", **auth
+    )[1]["list"]
+    courses = next(t["id"] for t in tables if t["table_name"] == "courses")
+    status, listed = nocodb(host, "GET", f"/api/v2/tables/{courses}/records?limit=1", **auth)
+    assert status == 200 and "pageInfo" in listed
+    # Through NocoDB's own connection (the read-only login) PostgreSQL refuses any write:
+    # 42501 is insufficient_privilege.
+    status, failed = nocodb(
+        host, "POST", f"/api/v2/tables/{courses}/records", [{"title": "x"}], **auth
+    )
+    assert (status, failed.get("code")) == (400, "42501"), failed
+
+
 def test_migrations_are_at_head(first_run: DeployRun, deployment: Deployment) -> None:
     local = [m.id for m in read_migrations(str(REPO_ROOT / "migrations"))]
     with connect(deployment) as conn:
@@ -309,7 +374,7 @@ def test_secrets_land_as_0600_files_and_the_api_runs_unprivileged(
     modes = host.ssh("stat -c '%n %a %U' /etc/vedb /etc/vedb/api.env")
     assert modes.split("\n")[:2] == ["/etc/vedb 700 root", "/etc/vedb/api.env 600 root"]
     # The schema owner's password was on the host only while the migrations ran.
-    assert host.ssh("ls /etc/vedb").split() == ["api.env", "tls"]
+    assert host.ssh("ls /etc/vedb").split() == ["api.env", "nocodb.env", "tls"]
     assert host.ssh("ps -o user= -C uvicorn | sort -u").split() == ["vedb"]
 
 
@@ -405,7 +470,12 @@ def test_sshd_takes_keys_only_and_security_upgrades_are_on(
 
 
 def test_the_services_are_sandboxed(first_run: DeployRun, deployment: Deployment) -> None:
-    for unit in ("vedb-api.service", "vedb-refresh.service", "vedb-backup@full.service"):
+    for unit in (
+        "vedb-api.service",
+        "vedb-refresh.service",
+        "vedb-backup@full.service",
+        "vedb-nocodb.service",
+    ):
         report = deployment.host.ssh(f"systemd-analyze security --no-pager {unit}")
         level = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", report)
         assert level is not None, report[-2000:]
@@ -498,7 +568,10 @@ def test_the_journal_holds_no_password_verifier_and_no_token(
         secrets.postgres_app_password,
         secrets.postgres_readonly_password,
         secrets.redis_password,
+        secrets.nocodb_admin_password,
+        secrets.nocodb_db_password,
     ):
+        assert password is not None
         assert password.get_secret_value() not in journal
 
 
@@ -509,9 +582,9 @@ def test_a_reboot_brings_every_service_and_the_firewall_back(
     host.reboot()  # the firewall's rules are flushed with it, as a real reboot loses them
     units = (
         "postgresql@15-main nftables redis-server vedb-api nginx "
-        "vedb-refresh.timer vedb-backup-full.timer vedb-backup-diff.timer"
+        "vedb-nocodb vedb-refresh.timer vedb-backup-full.timer vedb-backup-diff.timer"
     )
-    assert host.ssh(f"systemctl is-active {units}", check=False).split() == ["active"] * 8
+    assert host.ssh(f"systemctl is-active {units}", check=False).split() == ["active"] * 9
     assert "table inet vedb_filter" in host.ssh("nft list tables")
     assert healthy_within(host, 60)
     assert open_ports(host.address) == [22, 80, 443, 5432]

