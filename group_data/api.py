@@ -31,6 +31,8 @@ nocodb_admin_email = "admin@example.com"
 nocodb_health_timeout_s = 120
 npm_registry = "https://registry.npmjs.org"
 nocodb_node_version = "22.23.3"
+# pragma: allowlist nextline secret (a checksum, not a secret)
 nocodb_node_sha256 = "00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e151fc5"
 nocodb_npm_version = "10.9.9"
+# pragma: allowlist nextline secret (a checksum, not a secret)
 nocodb_npm_sha256 = "c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1"

@@ -255,6 +255,9 @@ def nocodb(host: Guest, method: str, path: str, body: Any = None, **headers: str
         return refused.code, json.loads(refused.read() or b"null")
 
 
+STRANGER_PASSWORD = "A-long-Passw0rd-here"  # pragma: allowlist secret -- a made-up sign-up
+
+
 def test_nocodb_signs_in_its_admin_refuses_sign_ups_and_only_reads(
     first_run: DeployRun, deployment: Deployment
 ) -> None:
@@ -278,10 +281,7 @@ def test_nocodb_signs_in_its_admin_refuses_sign_ups_and_only_reads(
         host,
         "POST",
         "/api/v1/auth/user/signup",
-        {
-            "email": "someone@example.com",
-            "password": "A-long-Passw0rd-here",
-        },  # pragma: allowlist secret
+        {"email": "someone@example.com", "password": STRANGER_PASSWORD},
     )
     assert status == 400 and "Not allowed to signup" in refused["msg"]
     bases = nocodb(host, "GET", "/api/v2/meta/bases", **auth)[1]["list"]
