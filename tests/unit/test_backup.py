@@ -1,0 +1,142 @@
+"""`vedb backup` / `vedb restore`: what they refuse before touching a host, the SSH command
+they build from the inventory, and the files the deploy renders for pgBackRest and NocoDB."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from vedb.backup.pgbackrest import BackupError, parse_time, scratch_dir
+from vedb.cli import app
+from vedb.pgconf import render_postgresql_conf
+from vedb.provision.hosts import InventoryError, ssh_command
+from vedb.provision.secrets import load_secrets, write_new_secrets
+from vedb.templates import render
+
+INVENTORY = """
+[defaults]
+ssh_user = "root"
+ssh_key = "/keys/id"
+ssh_known_hosts_file = "/keys/known"
+
+[hosts."203.0.113.10"]
+environment = "production"
+"""
+
+
+def test_times_need_an_offset_and_names_are_plain() -> None:
+    assert parse_time("2026-11-23T10:41:00+00:00").utcoffset() is not None
+    assert parse_time("2026-11-23 10:41:00.5+01:00").hour == 10
+    with pytest.raises(BackupError, match="is not an ISO 8601 time"):
+        parse_time("yesterday")
+    with pytest.raises(
+        BackupError, match=r"has no UTC offset: add one, e\.g\. 2026-01-01T00:00\+00:00"
+    ):
+        parse_time("2026-01-01T00:00")
+    assert scratch_dir("before_oops") == Path("/var/lib/postgresql/vedb-restore/before_oops")
+    for bad in ("../etc", "Upper", "", "a" * 33, "1st"):
+        with pytest.raises(BackupError, match="use a lowercase name"):
+            scratch_dir(bad)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["restore"], "give exactly one of --into NAME or --drop NAME"),
+        (["restore", "--into", "a", "--drop", "b"], "give exactly one of"),
+        (["restore", "--into", "x", "--time", "noon"], "'noon' is not an ISO 8601 time"),
+        (["restore", "--drop", "../x"], "use a lowercase name"),
+        (["backup", "--type", "weekly", "--host", "198.51.100.1"], "is not in the inventory"),
+    ],
+)
+def test_bad_input_is_one_line_and_nothing_runs(
+    args: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = tmp_path / "inventory.toml"
+    inventory.write_text(INVENTORY)
+    monkeypatch.setenv("VEDB_INVENTORY_FILE", str(inventory))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
+
+
+def test_remote_commands_reach_the_host_as_the_deploy_does(tmp_path: Path) -> None:
+    inventory = tmp_path / "inventory.toml"
+    inventory.write_text(INVENTORY)
+    environ = {"VEDB_INVENTORY_FILE": str(inventory)}
+    command = ssh_command("203.0.113.10", ["restore", "--into", "x", "--time", "a b"], environ)
+    assert command == [
+        "ssh", "-o", "BatchMode=yes", "-i", "/keys/id", "-o", "UserKnownHostsFile=/keys/known",
+        "root@203.0.113.10", "/opt/vedb/venv/bin/vedb", "restore", "--into", "x", "--time", "'a b'",
+    ]  # fmt: skip
+    with pytest.raises(InventoryError, match=r"--host '10\.0\.0\.1' is not in the inventory"):
+        ssh_command("10.0.0.1", [], environ)
+
+
+def test_archiving_is_on_only_with_a_command() -> None:
+    common = {"host": "db1", "memory_mb": 4096, "cpus": 2, "disk": "ssd", "profile": "web"}
+    archiving = render_postgresql_conf(
+        **common,
+        pg_major=15,
+        cluster="main",
+        archive_command="pgbackrest --stanza=vedb archive-push %p",
+    )  # type: ignore[arg-type]
+    assert "archive_mode = on" in archiving
+    assert "archive_command = 'pgbackrest --stanza=vedb archive-push %p'" in archiving
+    plain = render_postgresql_conf(**common, pg_major=15)  # type: ignore[arg-type]
+    assert "archive_mode" not in plain
+
+
+def test_pgbackrest_config_and_backup_units() -> None:
+    conf = render(
+        "pgbackrest.conf.j2", host="db1", stanza="vedb", repo_path="/var/lib/pgbackrest",
+        retention_full=2, retention_diff=6, data_directory="/var/lib/postgresql/15/main", port=5432,
+    )  # fmt: skip
+    assert "[vedb]\npg1-path=/var/lib/postgresql/15/main\n" in conf
+    assert "repo1-retention-full=2\n" in conf and "lock-path=/var/lib/pgbackrest/lock" in conf
+    unit = render("vedb-backup@.service.j2", stanza="vedb", repo_path="/var/lib/pgbackrest")
+    assert "--type=%i" in unit and "User=postgres" in unit
+    assert "ReadWritePaths=/var/lib/pgbackrest /var/log/pgbackrest" in unit
+    assert "MemoryDenyWriteExecute=true" in unit
+    timer = render("vedb-backup.timer.j2", kind="diff", schedule="Mon..Sat *-*-* 02:30:00")
+    assert "Unit=vedb-backup@diff.service" in timer and "Persistent=true" in timer
+
+
+def test_nocodb_unit_env_and_proxy_routes() -> None:
+    unit = render(
+        "vedb-nocodb.service.j2", user="nocodb", env_file="/etc/vedb/nocodb.env",
+        node="/opt/node/node-22/bin/node", app_dir="/opt/nocodb", jit=True,
+    )  # fmt: skip
+    assert "ExecStart=/opt/node/node-22/bin/node /opt/nocodb/server.js" in unit
+    assert "MemoryDenyWriteExecute" not in unit.replace("# Left out", "")  # V8 needs W+X
+    assert "CapabilityBoundingSet=\n" in unit and "User=nocodb" in unit
+    env = render(
+        "nocodb.env.j2", port=5432, login="nocodb", password="pw", database="nocodb",
+        jwt_secret="j", admin_email="a@example.com", admin_password="ap",
+        public_url="https://h", listen_port=8080,
+    )  # fmt: skip
+    assert 'NC_DB="pg://127.0.0.1:5432?u=nocodb&p=pw&d=nocodb"' in env  # quoted: the & stay
+    assert "NC_DISABLE_TELE=1" in env
+    site = dict(
+        api_port=8000, certificate="c", private_key="k", rate_per_second=20, rate_burst=40,
+        max_body="1m",
+    )  # fmt: skip
+    with_nocodb = render("nginx-vedb.conf.j2", **site, nocodb_port=8080)
+    assert "location ~ ^/api/v[0-9]+/ {\n        proxy_pass http://127.0.0.1:8080;" in with_nocodb
+    assert "8080" not in render("nginx-vedb.conf.j2", **site, nocodb_port=None)
+
+
+def test_new_secrets_carry_nocodb_passwords_nocodb_accepts(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    write_new_secrets(path)
+    secrets = load_secrets(path)
+    assert secrets.nocodb_db_password is not None and secrets.nocodb_jwt_secret is not None
+    assert secrets.nocodb_admin_password is not None
+    admin = secrets.nocodb_admin_password.get_secret_value()
+    # NocoDB's rule for NC_ADMIN_PASSWORD: 8+ characters with upper, lower, digit and symbol.
+    for pattern in (r"[A-Z]", r"[a-z]", r"[0-9]", r"[^A-Za-z0-9]"):
+        assert re.search(pattern, admin), pattern
+    assert len(admin) >= 16
