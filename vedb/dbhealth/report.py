@@ -22,6 +22,7 @@ from vedb.dbhealth.checks import (
     long_running_queries,
     replication_lag,
     slow_queries,
+    wal_archiving,
     xid_wraparound,
 )
 
@@ -41,6 +42,7 @@ CHECKS = (
     Check("xid_wraparound", "Transaction-ID wraparound headroom", xid_wraparound),
     Check("sequences", "Sequences near exhaustion", storage.sequences),
     Check("replication_lag", "Replication lag", replication_lag),
+    Check("wal_archiving", "WAL archiving (backups)", wal_archiving),
 )
 JSON_VERSION = 1  # bumped if a field is removed or changes meaning
 

@@ -104,10 +104,11 @@ def _initdb(bin_dir: Path, workdir: Path, password: str, user: RunAs) -> None:
 
 
 def _pg_ctl_start(
-    bin_dir: Path, workdir: Path, port: int, user: RunAs
+    bin_dir: Path, workdir: Path, port: int, user: RunAs, extra: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Starts the cluster in workdir/data on ``port``, its socket and log in workdir."""
-    options = " ".join(f"-c {key}={value}" for key, value in PG_SERVER_OPTIONS.items())
+    settings = {**PG_SERVER_OPTIONS, **(extra or {})}
+    options = " ".join(f"-c {key}={value}" for key, value in settings.items())
     return _run(
         [
             str(bin_dir / "pg_ctl"),
@@ -126,7 +127,9 @@ def _pg_ctl_start(
     )
 
 
-def start_local_postgres() -> Server:
+def start_local_postgres(extra_options: dict[str, str] | None = None) -> Server:
+    """A throwaway PostgreSQL; ``extra_options`` override PG_SERVER_OPTIONS (a test that needs
+    e.g. archiving; :func:`resume_local` restarts without them)."""
     bin_dir = postgres_bin_dir()
     if bin_dir is None:
         raise StackError(f"No PostgreSQL server binaries (initdb, pg_ctl): {PG_INSTALL_HINT}.")
@@ -137,7 +140,7 @@ def start_local_postgres() -> Server:
         _initdb(bin_dir, workdir, password, user)
         for _ in range(START_ATTEMPTS):
             port = free_port()
-            started = _pg_ctl_start(bin_dir, workdir, port, user)
+            started = _pg_ctl_start(bin_dir, workdir, port, user, extra_options)
             if started.returncode == 0:
                 url = f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
                 return Server("postgres", url, "local", workdir=str(workdir))
