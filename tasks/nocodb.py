@@ -26,6 +26,8 @@ NODE_DIR = "/opt/node"
 UNIT = "vedb-nocodb.service"
 SETTINGS = "vedb.provision.nocodb"
 APP_FILES = ("package.json", "package-lock.json", "server.js")
+# Node trusts only its own CA list; the host's adds whatever its admin trusts (a proxy's CA).
+SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 NEEDED_SECRETS = ("nocodb_db_password", "nocodb_jwt_secret", "nocodb_admin_password")
 
 
@@ -105,7 +107,8 @@ def _app(node_dir: str, npm_dir: str) -> list[OperationMeta]:
     npm = (
         f"cd {APP_DIR} && PATH={node_dir}/bin:$PATH npm_config_nodedir={node_dir} "
         f"npm_config_cache=/var/cache/vedb-npm npm_config_registry={data.npm_registry} "
-        f"npm_config_update_notifier=false {node_dir}/bin/node {npm_dir}/bin/npm-cli.js"
+        f"npm_config_update_notifier=false NODE_EXTRA_CA_CERTS={SYSTEM_CAS} "
+        f"{node_dir}/bin/node {npm_dir}/bin/npm-cli.js"
     )
     installed = server.shell(
         name="Install NocoDB from the lockfile (npm ci), build sqlite3 from source",
