@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from io import StringIO
+from typing import Any
 
 from pyinfra.api.deploy import deploy
 from pyinfra.api.facts import FactBase
@@ -18,6 +19,7 @@ from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from vedb.provision.hostdata import deploy_secrets
+from vedb.provision.nocodb import SCHEMAS
 from vedb.settings import REPO_ROOT
 from vedb.templates import render
 
@@ -31,13 +33,13 @@ SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 NEEDED_SECRETS = ("nocodb_db_password", "nocodb_jwt_secret", "nocodb_admin_password")
 
 
-class NocoDBSettings(FactBase[dict[str, bool]]):
+class NocoDBSettings(FactBase[dict[str, Any]]):
     """What `python -m vedb.provision.nocodb status` reports; empty while NocoDB is down."""
 
     def command(self, python: str, env_file: str) -> str:
         return f"{python} -m {SETTINGS} status {env_file} 2>/dev/null || echo '{{}}'"
 
-    def process(self, output: Iterable[str]) -> dict[str, bool]:
+    def process(self, output: Iterable[str]) -> dict[str, Any]:
         lines = list(output)
         try:
             return dict(json.loads(lines[-1])) if lines else {}
@@ -217,6 +219,6 @@ def nocodb() -> None:
         commands=[f"{python} -m {SETTINGS} configure {env_file}"],
         _if=lambda: (
             host.get_fact(NocoDBSettings, python=python, env_file=env_file)
-            != {"invite_only": True, "base": True}
+            != {"invite_only": True, "schemas": sorted(SCHEMAS)}
         ),
     )

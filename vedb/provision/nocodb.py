@@ -2,9 +2,10 @@
 
     python -m vedb.provision.nocodb status|configure ENV_FILE
 
-`status` prints what is in place as JSON; `configure` closes sign-up (it is open by default and
-no variable closes it) and adds the base "vedb": one source per schema, through a connection
-as the read-only login, so nothing NocoDB does can change the app's data. Both sign in as the
+`status` prints what is in place as JSON (sign-up closed? the schemas the base reads);
+`configure` closes sign-up (it is open by default and no variable closes it) and adds the base
+"vedb": one source per schema, through a connection as the read-only login, so nothing NocoDB
+does can change the app's data. It completes a half-made base. Both sign in as the
 super admin from ENV_FILE (the service's own root-only env file); they never print a secret.
 """
 
@@ -55,11 +56,28 @@ class NocoDB:
         bases = self.call("GET", "/api/v2/meta/bases")["list"]
         return next((b for b in bases if b["title"] == BASE), None)
 
-    def tables(self, base_id: str, source_id: str) -> list[Any]:
-        return list(self.call("GET", f"/api/v2/meta/bases/{base_id}/{source_id}/tables")["list"])
+    def sources(self, base_id: str) -> dict[str, str]:
+        """The base's sources that list tables, by alias (a schema name)."""
+        sources = self.call("GET", f"/api/v2/meta/bases/{base_id}")["sources"]
+        return {
+            s["alias"]: s["id"]
+            for s in sources
+            if s.get("alias") in SCHEMAS
+            and self.call("GET", f"/api/v2/meta/bases/{base_id}/{s['id']}/tables")["list"]
+        }
 
-    def add_base(self) -> None:
+    def status(self) -> dict[str, Any]:
+        base = self.base()
+        schemas = sorted(self.sources(base["id"])) if base else []
+        return {"invite_only": self.invite_only(), "schemas": schemas}
+
+    def _integration(self) -> str:
+        """The connection as the read-only login, made once; the sources share it."""
         env = self.env
+        title = f"{BASE} as {env['VEDB_SOURCE_LOGIN']} (read-only)"
+        listed = self.call("GET", "/api/v2/meta/integrations")["list"]
+        if found := next((i for i in listed if i["title"] == title), None):
+            return str(found["id"])
         connection = {
             "host": "127.0.0.1",
             "port": int(env["VEDB_SOURCE_PORT"]),
@@ -67,48 +85,45 @@ class NocoDB:
             "password": env["VEDB_SOURCE_PASSWORD"],
             "database": env["VEDB_SOURCE_DATABASE"],
         }
-        integration = self.call(
+        body = {"title": title, "type": "database", "sub_type": "pg"}
+        made = self.call(
             "POST",
             "/api/v2/meta/integrations",
-            {
-                "title": f"{BASE} as {connection['user']} (read-only)",
-                "type": "database",
-                "sub_type": "pg",
-                "config": {"client": "pg", "connection": connection},
-            },
+            {**body, "config": {"client": "pg", "connection": connection}},
         )
-        base_id = self.call("POST", "/api/v2/meta/bases", {"title": BASE})["id"]
-        for schema in SCHEMAS:
-            # The schema goes on the source: NocoDB drops searchPath from an integration.
-            self.call(
-                "POST",
-                f"/api/v2/meta/bases/{base_id}/sources",
-                {
-                    "alias": schema,
-                    "type": "pg",
-                    "fk_integration_id": integration["id"],
-                    "config": {
-                        "client": "pg",
-                        "connection": {"database": connection["database"]},
-                        "searchPath": [schema],
-                    },
-                    "inflection_column": "none",
-                    "inflection_table": "none",
-                    "is_schema_readonly": True,
-                },
-            )
-        self._wait_synced(base_id)
+        return str(made["id"])
 
-    def _wait_synced(self, base_id: str) -> None:
-        """Each source is read in a background job: wait until every one lists its tables."""
+    def configure(self) -> None:
+        if not self.invite_only():
+            self.call("POST", "/api/v1/app-settings", {"invite_only_signup": True})
+        base = self.base() or self.call("POST", "/api/v2/meta/bases", {"title": BASE})
+        integration = self._integration()
+        present = self.sources(base["id"])
+        for schema in (s for s in SCHEMAS if s not in present):
+            # The schema goes on the source: NocoDB drops searchPath from an integration.
+            source = {
+                "alias": schema,
+                "type": "pg",
+                "fk_integration_id": integration,
+                "config": {
+                    "client": "pg",
+                    "connection": {"database": self.env["VEDB_SOURCE_DATABASE"]},
+                    "searchPath": [schema],
+                },
+                "inflection_column": "none",
+                "inflection_table": "none",
+                "is_schema_readonly": True,
+            }
+            self.call("POST", f"/api/v2/meta/bases/{base['id']}/sources", source)
+            self._wait_synced(base["id"], schema)  # NocoDB adds one source to a base at a time
+
+    def _wait_synced(self, base_id: str, schema: str) -> None:
+        """A source is read in a background job: wait until it lists its tables."""
         deadline = time.monotonic() + SYNC_TIMEOUT_S
-        while time.monotonic() < deadline:
-            sources = self.call("GET", f"/api/v2/meta/bases/{base_id}")["sources"]
-            ours = [s for s in sources if s.get("alias") in SCHEMAS]
-            if len(ours) == len(SCHEMAS) and all(self.tables(base_id, s["id"]) for s in ours):
-                return
+        while schema not in self.sources(base_id):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"NocoDB did not read schema {schema} within {SYNC_TIMEOUT_S} s")
             time.sleep(1)
-        raise SystemExit(f"NocoDB did not read the {BASE} schemas within {SYNC_TIMEOUT_S} s")
 
 
 def read_env(path: Path) -> dict[str, str]:
@@ -126,11 +141,8 @@ def main(argv: list[str]) -> int:
         return 2
     nocodb = NocoDB(read_env(Path(argv[1])))
     if argv[0] == "configure":
-        if not nocodb.invite_only():
-            nocodb.call("POST", "/api/v1/app-settings", {"invite_only_signup": True})
-        if nocodb.base() is None:
-            nocodb.add_base()
-    print(json.dumps({"invite_only": nocodb.invite_only(), "base": nocodb.base() is not None}))
+        nocodb.configure()
+    print(json.dumps(nocodb.status()))
     return 0
 
 
