@@ -215,10 +215,10 @@ def nocodb() -> None:
         _if=any_changed(started, restarted),
     )
     server.shell(
-        name="Close NocoDB's sign-up; add the base vedb, read through the read-only login",
+        name="Close NocoDB's sign-up; add the base vedb, read as the read-only login",
         commands=[f"{python} -m {SETTINGS} configure {env_file}"],
         _if=lambda: (
             host.get_fact(NocoDBSettings, python=python, env_file=env_file)
-            != {"invite_only": True, "schemas": sorted(SCHEMAS)}
+            != {"invite_only": True, "schemas": sorted(SCHEMAS), "reads": True}
         ),
     )

@@ -258,25 +258,37 @@ def nocodb(host: Guest, method: str, path: str, body: Any = None, **headers: str
 STRANGER_PASSWORD = "A-long-Passw0rd-here"  # pragma: allowlist secret -- a made-up sign-up
 
 
+def nocodb_admin(deployment: Deployment) -> dict[str, str]:
+    """The super admin's session header, signed in with the secrets' password."""
+    password = deployment.secrets.nocodb_admin_password
+    assert password is not None
+    credentials = {"email": "admin@example.com", "password": password.get_secret_value()}
+    status, signed_in = nocodb(deployment.host, "POST", "/api/v1/auth/user/signin", credentials)
+    assert status == 200, signed_in
+    return {"xc-auth": signed_in["token"]}
+
+
+def nocodb_table(deployment: Deployment, auth: dict[str, str], schema: str, table: str) -> str:
+    """The id NocoDB gives ``schema.table`` in the base vedb."""
+    host = deployment.host
+    bases = nocodb(host, "GET", "/api/v2/meta/bases", **auth)[1]["list"]
+    base = next(b for b in bases if b["title"] == "vedb")
+    listed = nocodb(host, "GET", f"/api/v2/meta/bases/{base['id']}", **auth)[1]["sources"]
+    sources = {s["alias"]: s["id"] for s in listed}
+    assert {"learning", "gamification", "social", "analytics"} <= set(sources)
+    path = f"/api/v2/meta/bases/{base['id']}/{sources[schema]}/tables"
+    tables = nocodb(host, "GET", path, **auth)[1]["list"]
+    return str(next(t["id"] for t in tables if t["table_name"] == table))
+
+
 def test_nocodb_signs_in_its_admin_refuses_sign_ups_and_only_reads(
     first_run: DeployRun, deployment: Deployment
 ) -> None:
-    host, secrets = deployment.host, deployment.secrets
+    host = deployment.host
     assert nocodb(host, "GET", "/api/v1/health")[1]["message"] == "OK"
     assert "127.0.0.1:8080" in host.ssh("ss -Hltn sport = :8080")  # loopback only
     assert host.ssh("ps -o user= -C node | sort -u").split() == ["nocodb"]
-    assert secrets.nocodb_admin_password is not None
-    status, signed_in = nocodb(
-        host,
-        "POST",
-        "/api/v1/auth/user/signin",
-        {
-            "email": "admin@example.com",
-            "password": secrets.nocodb_admin_password.get_secret_value(),
-        },
-    )
-    assert status == 200, signed_in
-    auth = {"xc-auth": signed_in["token"]}
+    auth = nocodb_admin(deployment)
     status, refused = nocodb(
         host,
         "POST",
@@ -284,17 +296,7 @@ def test_nocodb_signs_in_its_admin_refuses_sign_ups_and_only_reads(
         {"email": "someone@example.com", "password": STRANGER_PASSWORD},
     )
     assert status == 400 and "Not allowed to signup" in refused["msg"]
-    bases = nocodb(host, "GET", "/api/v2/meta/bases", **auth)[1]["list"]
-    base = next(b for b in bases if b["title"] == "vedb")
-    sources = {
-        s["alias"]: s["id"]
-        for s in nocodb(host, "GET", f"/api/v2/meta/bases/{base['id']}", **auth)[1]["sources"]
-    }
-    assert {"learning", "gamification", "social", "analytics"} <= set(sources)
-    tables = nocodb(
-        host, "GET", f"/api/v2/meta/bases/{base['id']}/{sources['learning']}/tables", **auth
-    )[1]["list"]
-    courses = next(t["id"] for t in tables if t["table_name"] == "courses")
+    courses = nocodb_table(deployment, auth, "learning", "courses")
     status, listed = nocodb(host, "GET", f"/api/v2/tables/{courses}/records?limit=1", **auth)
     assert status == 200 and "pageInfo" in listed
     # Through NocoDB's own connection (the read-only login) PostgreSQL refuses any write:
@@ -430,6 +432,32 @@ def test_a_rotated_password_is_applied_and_the_api_follows(
     with connect(deployment, password=new) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert health(deployment.host)[1]["database"] == "up"
+
+
+def test_a_rotated_reader_password_reaches_nocodb(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    old = deployment.secrets.postgres_readonly_password.get_secret_value()
+    new = "rotated-" + old[::-1]
+    text = deployment.secrets_file.read_text().replace(f'"{old}"', f'"{new}"')
+    deployment.secrets_file.write_text(text)
+    deployment.secrets = load_secrets(deployment.secrets_file)
+    rotated = deployment.run(postgres_log_min_duration_ms=250, postgres_max_connections=150)
+    assert rotated.returncode == 0, rotated.output[-4000:]
+    assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
+        "Login role vedb_reader in vedb_readonly, password from secrets",
+        "Write NocoDB's env file (0600, from secrets)",
+        "Restart NocoDB for a new app or configuration",
+        "Wait until NocoDB answers /api/v1/health",
+        # NocoDB keeps the connection's password in its metadata: the deploy updates it.
+        "Close NocoDB's sign-up; add the base vedb, read as the read-only login",
+    }
+    auth = nocodb_admin(deployment)
+    users = nocodb_table(deployment, auth, "learning", "users")
+    status, listed = nocodb(
+        deployment.host, "GET", f"/api/v2/tables/{users}/records?limit=1", **auth
+    )
+    assert status == 200 and "pageInfo" in listed, listed  # a stale password: 400, 28P01
 
 
 def test_sshd_takes_keys_only_and_security_upgrades_are_on(

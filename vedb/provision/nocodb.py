@@ -5,7 +5,8 @@
 `status` prints what is in place as JSON (sign-up closed? the schemas the base reads);
 `configure` closes sign-up (it is open by default and no variable closes it) and adds the base
 "vedb": one source per schema, through a connection as the read-only login, so nothing NocoDB
-does can change the app's data. It completes a half-made base. Both sign in as the
+does can change the app's data. It completes a half-made base, and gives the connection the
+current password after a rotation. Both sign in as the
 super admin from ENV_FILE (the service's own root-only env file); they never print a secret.
 """
 
@@ -23,6 +24,10 @@ BASE = "vedb"
 SCHEMAS = ("learning", "gamification", "social", "analytics")
 SYNC_TIMEOUT_S = 120
 # S310 below: the URL is always http://127.0.0.1 (the service on this host), never user input.
+
+
+class NocoDBError(RuntimeError):
+    """NocoDB answered with an error; the message has the status and the start of the body."""
 
 
 class NocoDB:
@@ -47,7 +52,7 @@ class NocoDB:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
-            raise SystemExit(f"NocoDB {method} {path}: {exc.code} {exc.read()[:300]!r}") from None
+            raise NocoDBError(f"NocoDB {method} {path}: {exc.code} {exc.read()[:300]!r}") from None
 
     def invite_only(self) -> bool:
         return bool(self.call("GET", "/api/v1/app-settings").get("invite_only_signup"))
@@ -66,18 +71,32 @@ class NocoDB:
             and self.call("GET", f"/api/v2/meta/bases/{base_id}/{s['id']}/tables")["list"]
         }
 
+    def reads(self, base_id: str, sources: dict[str, str]) -> bool:
+        """One row through the base's connection: False once its stored password is stale
+        (NocoDB keeps it in its metadata; a restart after a rotation makes it fail)."""
+        if not sources:
+            return False
+        source = next(iter(sources.values()))
+        table = self.call("GET", f"/api/v2/meta/bases/{base_id}/{source}/tables")["list"][0]
+        try:
+            self.call("GET", f"/api/v2/tables/{table['id']}/records?limit=1")
+        except NocoDBError:
+            return False
+        return True
+
     def status(self) -> dict[str, Any]:
         base = self.base()
-        schemas = sorted(self.sources(base["id"])) if base else []
-        return {"invite_only": self.invite_only(), "schemas": schemas}
+        sources = self.sources(base["id"]) if base else {}
+        return {
+            "invite_only": self.invite_only(),
+            "schemas": sorted(sources),
+            "reads": base is not None and self.reads(base["id"], sources),
+        }
 
     def _integration(self) -> str:
         """The connection as the read-only login, made once; the sources share it."""
         env = self.env
         title = f"{BASE} as {env['VEDB_SOURCE_LOGIN']} (read-only)"
-        listed = self.call("GET", "/api/v2/meta/integrations")["list"]
-        if found := next((i for i in listed if i["title"] == title), None):
-            return str(found["id"])
         connection = {
             "host": "127.0.0.1",
             "port": int(env["VEDB_SOURCE_PORT"]),
@@ -85,13 +104,18 @@ class NocoDB:
             "password": env["VEDB_SOURCE_PASSWORD"],
             "database": env["VEDB_SOURCE_DATABASE"],
         }
-        body = {"title": title, "type": "database", "sub_type": "pg"}
-        made = self.call(
-            "POST",
-            "/api/v2/meta/integrations",
-            {**body, "config": {"client": "pg", "connection": connection}},
-        )
-        return str(made["id"])
+        body = {
+            "title": title,
+            "type": "database",
+            "sub_type": "pg",
+            "config": {"client": "pg", "connection": connection},
+        }
+        listed = self.call("GET", "/api/v2/meta/integrations")["list"]
+        if found := next((i for i in listed if i["title"] == title), None):
+            # The password may have been rotated since: NocoDB gets the current one.
+            self.call("PATCH", f"/api/v2/meta/integrations/{found['id']}", body)
+            return str(found["id"])
+        return str(self.call("POST", "/api/v2/meta/integrations", body)["id"])
 
     def configure(self) -> None:
         if not self.invite_only():
@@ -122,7 +146,7 @@ class NocoDB:
         deadline = time.monotonic() + SYNC_TIMEOUT_S
         while schema not in self.sources(base_id):
             if time.monotonic() > deadline:
-                raise SystemExit(f"NocoDB did not read schema {schema} within {SYNC_TIMEOUT_S} s")
+                raise NocoDBError(f"NocoDB did not read schema {schema} within {SYNC_TIMEOUT_S} s")
             time.sleep(1)
 
 
@@ -139,10 +163,14 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] not in ("status", "configure"):
         print(__doc__, file=sys.stderr)
         return 2
-    nocodb = NocoDB(read_env(Path(argv[1])))
-    if argv[0] == "configure":
-        nocodb.configure()
-    print(json.dumps(nocodb.status()))
+    try:
+        nocodb = NocoDB(read_env(Path(argv[1])))
+        if argv[0] == "configure":
+            nocodb.configure()
+        print(json.dumps(nocodb.status()))
+    except NocoDBError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 
