@@ -5,9 +5,10 @@ from io import StringIO
 from pyinfra.api.deploy import deploy
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
-from pyinfra.operations import files, server, systemd
+from pyinfra.operations import files, systemd
 from pyinfra.operations.util import any_changed
 
+from tasks.service import healthy_service
 from vedb.provision.hostdata import database_url, deploy_secrets, redis_url, tokens_json
 from vedb.templates import render
 
@@ -69,24 +70,16 @@ def api_service(release_changes: list[OperationMeta]) -> None:
         group="root",
         mode="644",
     )
-    systemd.daemon_reload(name="Reload systemd for the changed unit", _if=unit.did_change)
-    started = systemd.service(
-        name="Keep the API running and enabled at boot", service=UNIT, running=True, enabled=True
-    )
-    restarted = systemd.service(
-        name="Restart the API for the new release or configuration",
-        service=UNIT,
-        restarted=True,
-        _if=any_changed(env, unit, *release_changes),
-    )
     probe = "127.0.0.1" if data.api_bind in ("0.0.0.0", "::") else data.api_bind  # noqa: S104
-    server.shell(
-        name="Wait until /api/health answers 200",
-        commands=[
-            f"{data.vedb_root}/venv/bin/python -m vedb.provision.wait_healthy "
-            f"http://{probe}:{data.api_port}/api/health {data.api_health_timeout_s}"
-        ],
-        _if=any_changed(started, restarted),
+    healthy_service(
+        unit=UNIT,
+        label="the API",
+        unit_file=unit,
+        changes=[env, *release_changes],
+        restart_for="the new release or configuration",
+        health_url=f"http://{probe}:{data.api_port}/api/health",
+        health_name="/api/health answers 200",
+        timeout_s=data.api_health_timeout_s,
     )
 
 

@@ -15,11 +15,13 @@ from pyinfra.api.facts import FactBase
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
 from pyinfra.facts.files import File
-from pyinfra.operations import apt, files, server, systemd
+from pyinfra.operations import apt, files, server
 from pyinfra.operations.util import any_changed
 
+from tasks.service import healthy_service
 from vedb.provision.hostdata import deploy_secrets
 from vedb.provision.nocodb import SCHEMAS
+from vedb.provision.secrets import DeploySecrets
 from vedb.settings import REPO_ROOT
 from vedb.templates import render
 
@@ -31,6 +33,16 @@ APP_FILES = ("package.json", "package-lock.json", "server.js")
 # Node trusts only its own CA list; the host's adds whatever its admin trusts (a proxy's CA).
 SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 NEEDED_SECRETS = ("nocodb_db_password", "nocodb_jwt_secret", "nocodb_admin_password")
+
+
+def nocodb_secrets(secrets: DeploySecrets) -> dict[str, str]:
+    """NocoDB's secrets by name; older secrets files lack them, so this names what is missing."""
+    if missing := [name for name in NEEDED_SECRETS if getattr(secrets, name) is None]:
+        raise ValueError(
+            f"nocodb = True needs {', '.join(missing)} in the deploy secrets "
+            "(`vedb secrets new` writes them), or set nocodb = False in the host data"
+        )
+    return {name: getattr(secrets, name).get_secret_value() for name in NEEDED_SECRETS}
 
 
 class NocoDBSettings(FactBase[dict[str, Any]]):
@@ -126,14 +138,7 @@ def _app(node_dir: str, npm_dir: str) -> list[OperationMeta]:
 def _env(node_dir: str) -> list[OperationMeta]:
     data = host.data
     secrets = deploy_secrets(data.secrets_file)
-    if missing := [name for name in NEEDED_SECRETS if getattr(secrets, name) is None]:
-        raise ValueError(
-            f"nocodb = True needs {', '.join(missing)} in the deploy secrets "
-            "(`vedb secrets new` writes them), or set nocodb = False in the host data"
-        )
-
-    def secret(name: str) -> str:
-        return str(getattr(secrets, name).get_secret_value())
+    nocodb_values = nocodb_secrets(secrets)
 
     server.user(  # noqa: S604 -- `shell` is the login shell, not a subprocess flag
         name="Create the nocodb system user",
@@ -149,11 +154,11 @@ def _env(node_dir: str) -> list[OperationMeta]:
         "nocodb.env.j2",
         port=data.postgres_port,
         login=data.nocodb_db_login,
-        password=secret("nocodb_db_password"),
+        password=nocodb_values["nocodb_db_password"],
         database=data.nocodb_database,
-        jwt_secret=secret("nocodb_jwt_secret"),
+        jwt_secret=nocodb_values["nocodb_jwt_secret"],
         admin_email=data.nocodb_admin_email,
-        admin_password=secret("nocodb_admin_password"),
+        admin_password=nocodb_values["nocodb_admin_password"],
         public_url=f"https://{public}",
         listen_port=data.nocodb_port,
     )
@@ -195,25 +200,17 @@ def nocodb() -> None:
     node_dir, npm_dir = _runtime()
     app = _app(node_dir, npm_dir)
     env, unit = _env(node_dir)
-    systemd.daemon_reload(name=f"Reload systemd for {UNIT}", _if=unit.did_change)
-    started = systemd.service(
-        name="Keep NocoDB running and enabled at boot", service=UNIT, running=True, enabled=True
-    )
-    restarted = systemd.service(
-        name="Restart NocoDB for a new app or configuration",
-        service=UNIT,
-        restarted=True,
-        _if=any_changed(env, unit, *app),
+    healthy_service(
+        unit=UNIT,
+        label="NocoDB",
+        unit_file=unit,
+        changes=[env, *app],
+        restart_for="a new app or configuration",
+        health_url=f"http://127.0.0.1:{data.nocodb_port}/api/v1/health",
+        health_name="NocoDB answers /api/v1/health",
+        timeout_s=data.nocodb_health_timeout_s,
     )
     python, env_file = f"{data.vedb_root}/venv/bin/python", f"{data.vedb_etc}/nocodb.env"
-    server.shell(
-        name="Wait until NocoDB answers /api/v1/health",
-        commands=[
-            f"{python} -m vedb.provision.wait_healthy "
-            f"http://127.0.0.1:{data.nocodb_port}/api/v1/health {data.nocodb_health_timeout_s}"
-        ],
-        _if=any_changed(started, restarted),
-    )
     server.shell(
         name="Close NocoDB's sign-up; add the base vedb, read as the read-only login",
         commands=[f"{python} -m {SETTINGS} configure {env_file}"],

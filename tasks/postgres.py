@@ -14,6 +14,7 @@ from pyinfra.operations.util import any_changed
 from yoyo import read_migrations
 
 from tasks.backup import ARCHIVE_COMMAND, backup_config
+from tasks.nocodb import nocodb_secrets
 from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONLY_ROLE
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
@@ -134,16 +135,12 @@ def _configure(major: int) -> None:
 def _nocodb_database(secrets: DeploySecrets) -> None:
     """NocoDB keeps its metadata in a database of its own, owned by its own login."""
     data = host.data
-    if secrets.nocodb_db_password is None:
-        raise ValueError(
-            "nocodb = True needs nocodb_db_password in the deploy secrets "
-            "(`vedb secrets new` writes it), or set nocodb = False in the host data"
-        )
+    password = nocodb_secrets(secrets)["nocodb_db_password"]
     login = data.nocodb_db_login
     login_role(
         name=f"Login role {login} for NocoDB's metadata, password from secrets",
         role=login,
-        password=secrets.nocodb_db_password.get_secret_value(),
+        password=password,
         member_of=[],
         script_dir=data.vedb_etc,
     )

@@ -450,16 +450,23 @@ def test_reloadable_changes_reload_and_restart_only_changes_restart(
     assert healthy_within(host, 30)  # the API's pools reconnect by themselves
 
 
-def test_a_rotated_password_is_applied_and_the_api_follows(
-    first_run: DeployRun, deployment: Deployment
-) -> None:
-    old = deployment.secrets.postgres_app_password.get_secret_value()
+def rotate(deployment: Deployment, old: str) -> tuple[str, DeployRun]:
+    """Replaces the secret ``old`` in the secrets file and deploys (with the settings the
+    earlier tests left); returns the new value and the run."""
     new = "rotated-" + old[::-1]
     text = deployment.secrets_file.read_text().replace(f'"{old}"', f'"{new}"')
     deployment.secrets_file.write_text(text)
     deployment.secrets = load_secrets(deployment.secrets_file)
     rotated = deployment.run(postgres_log_min_duration_ms=250, postgres_max_connections=150)
     assert rotated.returncode == 0, rotated.output[-4000:]
+    return new, rotated
+
+
+def test_a_rotated_password_is_applied_and_the_api_follows(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    old = deployment.secrets.postgres_app_password.get_secret_value()
+    new, rotated = rotate(deployment, old)
     assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
         "Login role vedb_api in vedb_app, vedb_readonly, vedb_monitor, password from secrets",
         "Write the API's env file (0600, from secrets)",
@@ -477,12 +484,7 @@ def test_a_rotated_reader_password_reaches_nocodb(
     first_run: DeployRun, deployment: Deployment
 ) -> None:
     old = deployment.secrets.postgres_readonly_password.get_secret_value()
-    new = "rotated-" + old[::-1]
-    text = deployment.secrets_file.read_text().replace(f'"{old}"', f'"{new}"')
-    deployment.secrets_file.write_text(text)
-    deployment.secrets = load_secrets(deployment.secrets_file)
-    rotated = deployment.run(postgres_log_min_duration_ms=250, postgres_max_connections=150)
-    assert rotated.returncode == 0, rotated.output[-4000:]
+    _, rotated = rotate(deployment, old)
     assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
         "Login role vedb_reader in vedb_readonly, password from secrets",
         "Write NocoDB's env file (0600, from secrets)",

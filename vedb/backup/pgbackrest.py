@@ -20,6 +20,7 @@ import psycopg
 PGBACKREST = "pgbackrest"
 STANZA = "vedb"  # the one cluster a host has; the deploy configures it under this name
 SCRATCH_ROOT = Path("/var/lib/postgresql/vedb-restore")
+SCRATCH_PORT = 5432  # names its socket file only: the scratch cluster has its own socket dir
 SCRATCH_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 KINDS = ("full", "diff", "incr")
 
@@ -81,7 +82,7 @@ def _scratch_config(data_dir: Path) -> None:
     """Debian keeps the live cluster's configuration in /etc, so the restored directory has
     none: the scratch cluster gets defaults, its own socket, no TCP, peer for postgres only."""
     (data_dir / "postgresql.conf").write_text(
-        f"listen_addresses = ''\nunix_socket_directories = '{data_dir}'\nport = 5432\n"
+        f"listen_addresses = ''\nunix_socket_directories = '{data_dir}'\nport = {SCRATCH_PORT}\n"
         "max_connections = 20\nlogging_collector = off\n"
         # No connections until promoted: a hot standby would refuse to replay WAL from a
         # primary with more max_connections (and friends) than these defaults.
@@ -96,7 +97,11 @@ def _wait_promoted(data_dir: Path, database: str, timeout_s: float) -> None:
     while time.monotonic() < deadline:
         try:
             with psycopg.connect(
-                host=str(data_dir), port=5432, dbname=database, user="postgres", connect_timeout=5
+                host=str(data_dir),
+                port=SCRATCH_PORT,
+                dbname=database,
+                user="postgres",
+                connect_timeout=5,
             ) as conn:
                 row = conn.execute("SELECT pg_is_in_recovery()").fetchone()
                 if row == (False,):

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from vedb.backup.fingerprint import TableFingerprint, fingerprint
 from vedb.backup.pgbackrest import (
+    SCRATCH_PORT,
     BackupError,
     Target,
     backup,
@@ -74,13 +75,10 @@ def backup_command(
     out.print(f"[green]{kind} backup done[/]; `sudo -u postgres pgbackrest info` lists it")
 
 
-def _live(target: Target) -> dict[str, TableFingerprint]:
+def _fingerprint_at(socket_dir: str, port: int, database: str) -> dict[str, TableFingerprint]:
+    """A cluster on this host, as postgres over its Unix socket (peer authentication)."""
     with psycopg.connect(
-        host=target.socket_dir,
-        port=target.port,
-        dbname=target.database,
-        user="postgres",
-        autocommit=True,
+        host=socket_dir, port=port, dbname=database, user="postgres", autocommit=True
     ) as conn:
         return fingerprint(conn)
 
@@ -153,11 +151,8 @@ def restore_command(
     assert into is not None
     try:
         data_dir = restore(target, into, moment, timeout)
-        with psycopg.connect(
-            host=str(data_dir), port=5432, dbname=target.database, user="postgres", autocommit=True
-        ) as conn:
-            restored = fingerprint(conn)
-        live = _live(target)
+        restored = _fingerprint_at(str(data_dir), SCRATCH_PORT, target.database)
+        live = _fingerprint_at(target.socket_dir, target.port, target.database)
     except BackupError as exc:
         raise fail(str(exc)) from None
     _report(into, restored, live, as_json)

@@ -62,24 +62,22 @@ class NocoDB:
         return next((b for b in bases if b["title"] == BASE), None)
 
     def sources(self, base_id: str) -> dict[str, str]:
-        """The base's sources that list tables, by alias (a schema name)."""
-        sources = self.call("GET", f"/api/v2/meta/bases/{base_id}")["sources"]
-        return {
-            s["alias"]: s["id"]
-            for s in sources
-            if s.get("alias") in SCHEMAS
-            and self.call("GET", f"/api/v2/meta/bases/{base_id}/{s['id']}/tables")["list"]
-        }
+        """The base's sources that list tables: alias (a schema name) -> its first table's id."""
+        found = {}
+        for source in self.call("GET", f"/api/v2/meta/bases/{base_id}")["sources"]:
+            if source.get("alias") in SCHEMAS:
+                path = f"/api/v2/meta/bases/{base_id}/{source['id']}/tables"
+                if tables := self.call("GET", path)["list"]:
+                    found[source["alias"]] = str(tables[0]["id"])
+        return found
 
-    def reads(self, base_id: str, sources: dict[str, str]) -> bool:
+    def reads(self, sources: dict[str, str]) -> bool:
         """One row through the base's connection: False once its stored password is stale
         (NocoDB keeps it in its metadata; a restart after a rotation makes it fail)."""
         if not sources:
             return False
-        source = next(iter(sources.values()))
-        table = self.call("GET", f"/api/v2/meta/bases/{base_id}/{source}/tables")["list"][0]
         try:
-            self.call("GET", f"/api/v2/tables/{table['id']}/records?limit=1")
+            self.call("GET", f"/api/v2/tables/{next(iter(sources.values()))}/records?limit=1")
         except NocoDBError:
             return False
         return True
@@ -90,7 +88,7 @@ class NocoDB:
         return {
             "invite_only": self.invite_only(),
             "schemas": sorted(sources),
-            "reads": base is not None and self.reads(base["id"], sources),
+            "reads": self.reads(sources),
         }
 
     def _integration(self) -> str:
