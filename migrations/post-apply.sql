@@ -67,6 +67,10 @@ BEGIN
         GRANT EXECUTE ON FUNCTION analytics.catch_up_rollups(), analytics.rebuild_rollups()
             TO vedb_app;
     END IF;
+    -- `vedb refresh --full` recomputes points from the ledger (migration 0024).
+    IF to_regprocedure('gamification.rebuild_user_points()') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION gamification.rebuild_user_points() TO vedb_app;
+    END IF;
     -- The API folds queued events into the rollups (migration 0023).
     IF to_regprocedure('analytics.fold_pending(boolean, bigint)') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.fold_pending(boolean, bigint) TO vedb_app;

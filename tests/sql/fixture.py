@@ -2,6 +2,7 @@
 
 Students 1 Ana and 2 Binh tie on 120 points, 3 Chi has 90, 4 Dung has no events at all;
 5 Tom is a teacher (more points, must not count as a student), 6 Eve an admin.
+Points are written to the ledger only; its trigger (migration 0024) totals them per user.
 Course 1 (BEGINNER, lessons 1-2), course 2 (ADVANCED, lessons 3-5), course 3 (INTERMEDIATE,
 published, no lessons). Ana's session A runs from 23:50 yesterday to 00:10 today (UTC).
 """
@@ -42,6 +43,14 @@ PROGRESS = [  # user, course, lesson, status, pct, started, completed
     (2, 1, 1, "COMPLETED", 100, at(19, 3), at(19, 4)),
     (3, 1, 1, "IN_PROGRESS", 10, at(15, 9.1667), None),
 ]
+LEDGER = [  # user, delta, reason: the totals in USERS, Binh's after a correction
+    (1, 100, "LESSON_COMPLETED"),
+    (1, 20, "ACHIEVEMENT"),
+    (2, 130, "COURSE_COMPLETED"),
+    (2, -10, "ADJUSTMENT"),
+    (3, 90, "QUIZ_PASSED"),
+    (5, 500, "ADJUSTMENT"),
+]
 SESSION = {name: uuid.uuid5(uuid.NAMESPACE_DNS, name) for name in "ABCDE"}
 
 
@@ -71,12 +80,18 @@ STUDENTS = {uid for uid, role, *_ in USERS if role == "STUDENT"}
 
 def load(url: str) -> None:
     with psycopg.connect(url) as conn:
-        for uid, role, name, points, created in USERS:
+        for uid, role, name, _, created in USERS:
             conn.execute(
-                "INSERT INTO learning.users (id, email, display_name, role, points, created_at)"
-                " OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, %s, %s, %s)",
-                (uid, f"{name.lower()}@example.com", name, role, points, created),
+                "INSERT INTO learning.users (id, email, display_name, role, created_at)"
+                " OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, %s, %s)",
+                (uid, f"{name.lower()}@example.com", name, role, created),
             )
+        # One statement, several rows per user: the trigger sums each user's rows.
+        conn.execute(
+            "INSERT INTO gamification.point_ledger (user_id, delta, reason, occurred_at)"
+            " SELECT u, d, r, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS l (u, d, r)",
+            (at(1), *map(list, zip(*LEDGER, strict=True))),
+        )
         for cid, slug, level in COURSES:
             conn.execute(
                 "INSERT INTO learning.courses (id, slug, title, level, is_published, teacher_id,"

@@ -46,6 +46,7 @@ class RefreshResult:
     kind: str  # "full", "catch-up" or "none"
     queued: int  # stale entries that were waiting
     folded: int  # queued new events folded in
+    points_corrected: int  # users whose points disagreed with the ledger (full only)
     seconds: float
     last_full: datetime | None
 
@@ -54,11 +55,13 @@ def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
     """Rebuilds every rollup (``full``); else folds the queued events in, then rebuilds the
     event rollups if a change that cannot be folded is queued."""
     started = time.perf_counter()
-    folded = 0
+    folded = corrected = 0
     with conn.transaction():
         queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
         if full:
             conn.execute("SELECT analytics.rebuild_rollups()")  # reads queued events too
+            # The leaderboard's rollup: learning.users.points, the ledger's sum (0024).
+            corrected = _scalar(conn, "SELECT gamification.rebuild_user_points()")
         else:
             folded = _scalar(conn, "SELECT analytics.fold_pending()")
             if queued:
@@ -68,7 +71,7 @@ def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
     ).fetchone()
     kind = "full" if full else ("catch-up" if queued else "none")
     seconds = time.perf_counter() - started
-    return RefreshResult(kind, int(queued), folded, seconds, last[0] if last else None)
+    return RefreshResult(kind, int(queued), folded, corrected, seconds, last[0] if last else None)
 
 
 def _scalar(conn: psycopg.Connection[Any], query: str) -> int:
@@ -83,7 +86,10 @@ async def refresh_and_invalidate(url: str, settings: Settings, *, full: bool) ->
     if result.kind != "none" and settings.redis_url:
         client = redis_client(settings.redis_url, settings.redis_timeout_s)
         try:
-            await QueryCache(client).invalidate(ROLLUP_TABLES)
+            rebuilt = (
+                (*ROLLUP_TABLES, "learning.users") if result.points_corrected else ROLLUP_TABLES
+            )
+            await QueryCache(client).invalidate(rebuilt)
         finally:
             await client.aclose()
     return result

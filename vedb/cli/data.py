@@ -81,6 +81,8 @@ def refresh(
             f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "
             f"in {result.seconds:.1f} s."
         )
+    if result.points_corrected:
+        out.print(f"Corrected the points of {result.points_corrected:,} user(s) from the ledger.")
     if result.last_full is not None:
         out.print(f"Last full rebuild: {result.last_full.isoformat(timespec='seconds')}")
 
