@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,6 +14,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from seeds import get_profile
 from vedb import migrations
 from vedb.databases import create_database, drop_database, with_database
 from vedb.seed.command import SeedResult, seed_database
@@ -83,31 +86,49 @@ def run_pgbench(database_url: str, scale: int) -> PgbenchRun:
     return PgbenchRun(scale, float(match[1]), float(match[2]), int(row[0]) if row else 0)
 
 
+@contextmanager
+def seeded_scratch(
+    server_url: str, profile: str, seed: int, console: Console | None, *, prefix: str
+) -> Iterator[tuple[str, SeedResult]]:
+    """A scratch database on the server of ``server_url``, migrated and seeded with
+    ``profile`` as of today; dropped afterwards, however the caller ends."""
+    get_profile(profile)  # a bad name fails before anything is created
+    seed_db = create_database(with_database(server_url, "postgres"), prefix=prefix)
+    try:
+        migrations.apply_all(seed_db)
+        yield (
+            seed_db,
+            seed_database(seed_db, profile, seed, datetime.now(UTC).date(), console=console),
+        )
+    finally:
+        drop_database(seed_db)
+
+
 def bench_seed(server_url: str, profile: str, seed: int, console: Console | None) -> SeedBench:
     """Seeds ``profile`` into one scratch database and runs pgbench -i into another."""
     admin = with_database(server_url, "postgres")
-    seed_db = create_database(admin, prefix="vedb_bench_seed")
     pgbench_db: str | None = None
-    try:
-        migrations.apply_all(seed_db)
-        result = seed_database(seed_db, profile, seed, datetime.now(UTC).date(), console=console)
+    with seeded_scratch(server_url, profile, seed, console, prefix="vedb_bench_seed") as (
+        seed_db,
+        result,
+    ):
         with psycopg.connect(seed_db) as conn:
             row = conn.execute("SELECT pg_relation_size('analytics.behavior_log')").fetchone()
         events = result.report.table("analytics.behavior_log")
         scale = max(1, round(events.rows / PGBENCH_ROWS_PER_SCALE))
-        pgbench_db = create_database(admin, prefix="vedb_bench_pgbench")
-        if console:
-            with console.status(
-                f"pgbench -i -s {scale} ({scale * PGBENCH_ROWS_PER_SCALE:,} rows) ..."
-            ):
+        try:
+            pgbench_db = create_database(admin, prefix="vedb_bench_pgbench")
+            if console:
+                with console.status(
+                    f"pgbench -i -s {scale} ({scale * PGBENCH_ROWS_PER_SCALE:,} rows) ..."
+                ):
+                    pgbench = run_pgbench(pgbench_db, scale)
+            else:
                 pgbench = run_pgbench(pgbench_db, scale)
-        else:
-            pgbench = run_pgbench(pgbench_db, scale)
-        return SeedBench(result, int(row[0]) if row else 0, pgbench)
-    finally:
-        drop_database(seed_db)
-        if pgbench_db:
-            drop_database(pgbench_db)
+            return SeedBench(result, int(row[0]) if row else 0, pgbench)
+        finally:
+            if pgbench_db:
+                drop_database(pgbench_db)
 
 
 def comparison(bench: SeedBench) -> Table:

@@ -39,6 +39,26 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
+def describe_data(conn: Connection) -> str:
+    """Which data and server the figures below are for."""
+    row = conn.execute(
+        """
+        SELECT current_database(), current_setting('server_version'),
+               current_setting('shared_buffers'), current_setting('fsync'),
+               (SELECT format('profile %s (seed %s, anchor %s)', profile, seed, anchor)
+                FROM ops.seed_runs ORDER BY id DESC LIMIT 1),
+               (SELECT count(*) FROM analytics.behavior_log),
+               (SELECT count(*) FROM learning.users)
+        """
+    ).fetchone()
+    assert row is not None
+    name, version, buffers, fsync, seeded, events, users = row
+    return (
+        f"Database {name}: {seeded or 'not seeded by vedb'}, {events:,} events, {users:,} users;"
+        f" PostgreSQL {version}, shared_buffers {buffers}, fsync {fsync}"
+    )
+
+
 def cases(conn: Connection) -> list[tuple[str, dict[str, object]]]:
     """Each query with its defaults; id parameters get the busiest user and course."""
     row = conn.execute(

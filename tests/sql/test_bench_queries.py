@@ -31,12 +31,32 @@ def test_bench_queries_prints_every_comparison(tuned_demo: str) -> None:
     result = run_vedb("bench", "queries", "--runs", "3", url=tuned_demo)
     assert result.returncode == 0, result.stderr
     out = result.stdout
+    assert "profile demo (seed 1, anchor" in out and "shared_buffers" in out
     assert "raw-table reference vs rollup" in out and "monthly_active_users" in out
     assert "PostgreSQL defaults vs this server's settings" in out
     assert "work_mem 4096 kB -> 64 MB" in out
     assert "with rollups (queued, folded every 1 s" in out
     assert "rollup catch-up on one day" in out
     with psycopg.connect(tuned_demo, autocommit=True) as conn:  # the scratch copies are gone
+        left = conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'vedb_bench%'"
+        ).fetchone()
+    assert left == (0,)
+
+
+def test_bench_queries_seeds_a_profile_into_a_scratch_database(stack: Stack) -> None:
+    url = stack.postgres.url
+    refused = run_vedb("bench", "queries", "--profile", "huge", url=url)
+    assert refused.returncode == 1
+    assert "unknown profile 'huge': choose one of demo, load, scale" in refused.stderr
+    result = run_vedb(
+        "bench", "queries", "--runs", "3", "--profile", "demo", "--seed", "2", url=url
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Database vedb_bench_queries" in result.stdout
+    assert "profile demo (seed 2, anchor" in result.stdout
+    assert "leaderboard" in result.stdout and "rollup catch-up on one day" in result.stdout
+    with psycopg.connect(url, autocommit=True) as conn:  # the seeded scratch database is gone too
         left = conn.execute(
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'vedb_bench%'"
         ).fetchone()

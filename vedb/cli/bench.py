@@ -16,6 +16,7 @@ from vedb.cli.app import (
     out,
 )
 from vedb.databases import redact
+from vedb.seed.load import SeedRefused
 from vedb.stack import StackError, detached
 
 
@@ -43,39 +44,63 @@ def bench_seed_command(
 def bench_queries_command(
     runs: Annotated[int, typer.Option(min=3, help="Timed runs per query and variant.")] = 9,
     batch: Annotated[int, typer.Option(min=1, max=500, help="Events per ingest batch.")] = 100,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="Seed demo, load or scale into a scratch database on the same server, bench "
+            "that, and drop it. Default: the database as it is."
+        ),
+    ] = None,
+    seed_value: Annotated[int, typer.Option("--seed", help="Seed of --profile.")] = 1,
 ) -> None:
     """Each query uncached: raw reference vs rollup, PostgreSQL defaults vs tuned; then the
     cost of keeping the rollups current."""
-    from vedb import bench_queries as bq  # noqa: PLC0415
-    from vedb import bench_settings as bs  # noqa: PLC0415
+    from vedb.bench import seeded_scratch  # noqa: PLC0415
 
     url = database_url(load_settings())
     try:
-        with psycopg.connect(url, autocommit=True) as conn:
-
-            def say(label: str) -> None:
-                err.print(f"  timing {label}", highlight=False)
-
-            out.print(bq.query_table(bq.time_queries(conn, runs, say)))
-            changed = bs.changed_settings(conn)
-            if changed:
-                timings = bs.time_settings(conn, bq.cases(conn), runs, say)
-                out.print(bs.settings_table(changed, timings))
-            else:
-                err.print(
-                    "  PostgreSQL defaults vs tuned: skipped, this server runs PostgreSQL's"
-                    " defaults (configure it with `vedb tune`)"
-                )
-            day = bq.replay_day(conn)
-            fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
-        err.print("  timing ingest on scratch copies of the database")
-        rates = {}
-        for rollups in (True, False):
-            with bq.scratch_copy(url) as copy:
-                rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch)
-        out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
+        if profile is None:
+            _bench_queries(url, runs, batch)
+            return
+        with seeded_scratch(url, profile, seed_value, err, prefix="vedb_bench_queries") as (
+            scratch,
+            _,
+        ):
+            _bench_queries(scratch, runs, batch)
+    except (ValueError, SeedRefused) as exc:
+        raise fail(str(exc)) from exc
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+
+
+def _bench_queries(url: str, runs: int, batch: int) -> None:
+    from vedb import bench_queries as bq  # noqa: PLC0415
+    from vedb import bench_settings as bs  # noqa: PLC0415
+
+    with psycopg.connect(url, autocommit=True) as conn:
+
+        def say(label: str) -> None:
+            err.print(f"  timing {label}", highlight=False)
+
+        out.print(bq.describe_data(conn))
+        out.print(bq.query_table(bq.time_queries(conn, runs, say)))
+        changed = bs.changed_settings(conn)
+        if changed:
+            timings = bs.time_settings(conn, bq.cases(conn), runs, say)
+            out.print(bs.settings_table(changed, timings))
+        else:
+            err.print(
+                "  PostgreSQL defaults vs tuned: skipped, this server runs PostgreSQL's"
+                " defaults (configure it with `vedb tune`)"
+            )
+        day = bq.replay_day(conn)
+        fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
+    err.print("  timing ingest on scratch copies of the database")
+    rates = {}
+    for rollups in (True, False):
+        with bq.scratch_copy(url) as copy:
+            rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch)
+    out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
 
 
 @bench_app.command("api")
