@@ -49,7 +49,9 @@ def test_times_need_an_offset_and_names_are_plain() -> None:
         (["restore", "--into", "a", "--drop", "b"], "give exactly one of"),
         (["restore", "--into", "x", "--time", "noon"], "'noon' is not an ISO 8601 time"),
         (["restore", "--drop", "../x"], "use a lowercase name"),
-        (["backup", "--type", "weekly", "--host", "198.51.100.1"], "is not in the inventory"),
+        (["backup", "--type", "diff", "--host", "198.51.100.1"], "is not in the inventory"),
+        # Refused before the inventory is read: the host is in it, and no SSH is tried.
+        (["backup", "--type", "weekly", "--host", "203.0.113.10"], "--type 'weekly': use one of"),
     ],
 )
 def test_bad_input_is_one_line_and_nothing_runs(

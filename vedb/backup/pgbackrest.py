@@ -66,10 +66,14 @@ def _pgbackrest(target: Target, *args: str) -> None:
         raise BackupError(f"`{' '.join(command)}` failed (its log is above)")
 
 
-def backup(target: Target, kind: str) -> None:
-    """One backup of ``kind`` (full, diff or incr); pgBackRest expires what retention drops."""
+def check_kind(kind: str) -> None:
     if kind not in KINDS:
         raise BackupError(f"--type {kind!r}: use one of {', '.join(KINDS)}")
+
+
+def backup(target: Target, kind: str) -> None:
+    """One backup of ``kind`` (full, diff or incr); pgBackRest expires what retention drops."""
+    check_kind(kind)
     _pgbackrest(target, f"--type={kind}", "backup")
 
 

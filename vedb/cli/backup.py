@@ -22,6 +22,7 @@ from vedb.backup.pgbackrest import (
     BackupError,
     Target,
     backup,
+    check_kind,
     drop,
     parse_time,
     restore,
@@ -65,10 +66,11 @@ def backup_command(
     host: HostOption = None,
 ) -> None:
     """Take a pgBackRest backup now (the timers take them nightly); WAL is archived always."""
-    if host:
-        _run_remotely(host)
-    _as_postgres()
     try:
+        check_kind(kind)  # before any SSH
+        if host:
+            _run_remotely(host)
+        _as_postgres()
         backup(Target(), kind)
     except BackupError as exc:
         raise fail(str(exc)) from None
