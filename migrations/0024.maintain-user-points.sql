@@ -92,4 +92,4 @@ REVOKE ALL ON FUNCTION gamification.rebuild_user_points() FROM PUBLIC;
 
 -- Databases migrated before this start consistent too.
 SET LOCAL statement_timeout = '30min';
-SELECT gamification.rebuild_user_points();
+DO $$ BEGIN PERFORM gamification.rebuild_user_points(); END $$;  -- no result set to print

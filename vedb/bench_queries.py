@@ -108,7 +108,8 @@ def time_queries(conn: Connection, runs: int, progress: Callable[[str], None]) -
 def query_table(timings: list[Timing]) -> Table:
     table = Table(title="Queries, uncached: raw-table reference vs rollup (ms)")
     for header in ("query", "raw p50", "raw p95", "rollup p50", "rollup p95", "p95 ratio"):
-        table.add_column(header, justify="left" if header == "query" else "right")
+        # Wrapped, not cut with an ellipsis: the names must survive an 80-column pipe.
+        table.add_column(header, justify="left" if header == "query" else "right", overflow="fold")
     for t in timings:
         raw95, roll95 = _percentile(t.raw_ms, 0.95), _percentile(t.rollup_ms, 0.95)
         table.add_row(

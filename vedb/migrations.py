@@ -6,8 +6,9 @@ tests prove exactly what operators run.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,10 @@ def apply_all(database_url: str, migrations_dir: Path | None = None) -> list[str
     """Applies every pending migration (then post-apply.sql); returns the ids applied."""
     with _yoyo(database_url, migrations_dir) as (backend, migrations), backend.lock():
         pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
+        # yoyo prints the rows of every SELECT a migration runs (0019's first rebuild): noise
+        # in the middle of `vedb seed`, `vedb bench` or `vedb demo` output.
+        with redirect_stdout(io.StringIO()):
+            backend.apply_migrations(pending)
         return [m.id for m in pending]
 
 
