@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import psycopg
@@ -51,6 +52,8 @@ def test_stack_up_then_down_leaves_no_process_and_no_temp_dir(tmp_path: Path) ->
     redis_url = exported.split("VEDB_REDIS_URL='")[1].split("'")[0]
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT current_database()").fetchone() == ("vedb",)
+    password = urllib.parse.urlsplit(db_url).password
+    assert password and password not in up.stdout and ":***@" in up.stdout  # env has it
     assert redis.Redis.from_url(redis_url).ping()
 
     again = run_vedb("stack", "up", env=env)

@@ -52,6 +52,7 @@ def stack_status() -> None:
         raise typer.Exit(3)
     out.print(f"PostgreSQL  {stack.postgres.describe()}", highlight=False)
     out.print(f"Redis       {stack.redis.describe()}", highlight=False)
+    out.print('URLs with their passwords: eval "$(vedb stack env)"')
 
 
 @stack_app.command("down")

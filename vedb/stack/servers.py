@@ -7,6 +7,8 @@ import socket
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from vedb.databases import redact
+
 Kind = Literal["postgres", "redis"]
 Source = Literal["external", "local", "docker"]
 
@@ -36,7 +38,8 @@ class Server:
             "local": f"local binaries in {self.workdir}",
             "docker": f"container {(self.container_id or '')[:12]}",
         }[self.source]
-        return f"{self.url}  ({where})"
+        # Masked: this line lands in CI logs and pasted output; `vedb stack env` has the URL.
+        return f"{redact(self.url)}  ({where})"
 
 
 def free_port() -> int:
