@@ -122,3 +122,32 @@ def test_bad_parameters_and_settings_are_one_line_errors(migrated_db: str) -> No
         assert done.returncode == 1, args
         assert message in done.stderr and "Traceback" not in done.stderr, (args, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+
+
+# What the `ops` extra adds (pyproject.toml); a deployed host has none of it.
+OPS_EXTRA = ("pyinfra", "scramp", "numpy", "locust", "testcontainers", "httpx")
+WITHOUT_OPS = f"""
+import sys
+
+class WithoutOps:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {OPS_EXTRA!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (the ops extra is not installed)")
+        return None
+
+sys.meta_path.insert(0, WithoutOps())
+import vedb.api.app
+from vedb.cli import app
+sys.argv = ["vedb", "--help"]
+app()
+"""
+
+
+def test_the_cli_and_the_api_load_without_the_ops_extra() -> None:
+    """The host's venv has the base dependencies only: the deploy test found `vedb` broken
+    there once, by a module-level import that needed numpy."""
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_OPS], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "refresh" in result.stdout and "restore" in result.stdout

@@ -16,7 +16,6 @@ from vedb.cli.app import (
     out,
 )
 from vedb.databases import redact
-from vedb.seed.load import SeedRefused
 from vedb.stack import StackError, detached
 
 
@@ -55,7 +54,8 @@ def bench_queries_command(
 ) -> None:
     """Each query uncached: raw reference vs rollup, PostgreSQL defaults vs tuned; then the
     cost of keeping the rollups current."""
-    from vedb.bench import seeded_scratch  # noqa: PLC0415
+    from vedb.bench import seeded_scratch  # noqa: PLC0415 -- ops extra (numpy)
+    from vedb.seed.load import SeedRefused  # noqa: PLC0415
 
     url = database_url(load_settings())
     try:
