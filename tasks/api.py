@@ -8,6 +8,7 @@ from pyinfra.context import host
 from pyinfra.operations import files, systemd
 from pyinfra.operations.util import any_changed
 
+from tasks.base import secret_file
 from tasks.service import healthy_service
 from vedb.provision.hostdata import database_url, deploy_secrets, redis_url, tokens_json
 from vedb.templates import render
@@ -19,31 +20,25 @@ REFRESH = "vedb-refresh"
 def _env_file(env_file: str) -> OperationMeta:
     data = host.data
     secrets = deploy_secrets(data.secrets_file)
-    return files.put(
-        name="Write the API's env file (0600, from secrets)",
-        src=StringIO(
-            render(
-                "vedb-api.env.j2",
-                root=data.vedb_root,
-                pool_max_size=data.api_pool_max_size,
-                database_url=database_url(
-                    data.postgres_app_login,
-                    secrets.postgres_app_password.get_secret_value(),
-                    data.database_host,
-                    data.postgres_port,
-                    data.database_name,
-                ),
-                redis_url=redis_url(
-                    secrets.redis_password.get_secret_value(), data.redis_host, data.redis_port
-                ),
-                api_tokens_json=tokens_json(secrets),
-            )
+    return secret_file(
+        "Write the API's env file (0600, from secrets)",
+        render(
+            "vedb-api.env.j2",
+            root=data.vedb_root,
+            pool_max_size=data.api_pool_max_size,
+            database_url=database_url(
+                data.postgres_app_login,
+                secrets.postgres_app_password.get_secret_value(),
+                data.database_host,
+                data.postgres_port,
+                data.database_name,
+            ),
+            redis_url=redis_url(
+                secrets.redis_password.get_secret_value(), data.redis_host, data.redis_port
+            ),
+            api_tokens_json=tokens_json(secrets),
         ),
-        dest=env_file,
-        user="root",
-        group="root",
-        mode="600",
-        _temp_dir=data.vedb_etc,
+        env_file,
     )
 
 

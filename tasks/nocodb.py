@@ -18,6 +18,7 @@ from pyinfra.facts.files import File
 from pyinfra.operations import apt, files, server
 from pyinfra.operations.util import any_changed
 
+from tasks.base import secret_file
 from tasks.service import healthy_service
 from vedb.provision.hostdata import deploy_secrets
 from vedb.provision.nocodb import SCHEMAS
@@ -167,15 +168,7 @@ def _env(node_dir: str) -> list[OperationMeta]:
         f"VEDB_SOURCE_PASSWORD={secrets.postgres_readonly_password.get_secret_value()}\n"
         f"VEDB_SOURCE_DATABASE={data.database_name}\n"
     )
-    env = files.put(
-        name="Write NocoDB's env file (0600, from secrets)",
-        src=StringIO(text),
-        dest=env_file,
-        user="root",
-        group="root",
-        mode="600",
-        _temp_dir=data.vedb_etc,
-    )
+    env = secret_file("Write NocoDB's env file (0600, from secrets)", text, env_file)
     unit = files.put(
         name=f"Install {UNIT}",
         src=StringIO(

@@ -11,6 +11,7 @@ from pyinfra.facts.files import File
 from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
 
+from tasks.base import secret_file
 from vedb.provision.hostdata import deploy_secrets
 from vedb.templates import render
 
@@ -36,15 +37,7 @@ def _certificate() -> list[OperationMeta]:
     if secrets.tls_certificate is not None and secrets.tls_private_key is not None:
         pem = (secrets.tls_certificate, secrets.tls_private_key)
         return [
-            files.put(
-                name=f"Install the TLS {what} from secrets",
-                src=StringIO(value.get_secret_value()),
-                dest=dest,
-                user="root",
-                group="root",
-                mode="600",
-                _temp_dir=data.vedb_etc,
-            )
+            secret_file(f"Install the TLS {what} from secrets", value.get_secret_value(), dest)
             for what, value, dest in zip(
                 ("certificate", "private key"), pem, (CERTIFICATE, PRIVATE_KEY), strict=True
             )
