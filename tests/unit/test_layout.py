@@ -52,6 +52,8 @@ def offenders(folder: str, banned: tuple[str, ...], allowed: tuple[str, ...] = (
         ("seeds", ("vedb",), ("vedb.domain",)),
         ("vedb/analytics", ("vedb.api",), ()),
         ("vedb/api", ("pyinfra", "tasks", "vedb.provision"), ()),
+        # The benchmarks use the app; the app, the deploy and the CLI's core never need them.
+        ("vedb/bench", ("vedb.cli", "pyinfra", "tasks", "vedb.provision"), ()),
         # A locust worker on another machine needs locust, not the wheel.
         ("locustfiles", ("vedb", "seeds", "rich", "psycopg", "redis", "fastapi"), ()),
     ],
@@ -61,6 +63,23 @@ def test_imports_run_one_way(
 ) -> None:
     assert files(folder)
     assert offenders(folder, banned, allowed) == []
+
+
+def test_only_the_cli_imports_the_benchmarks() -> None:
+    """They need the ops extra (numpy, httpx): a host's API must start without it."""
+    outside = [
+        path
+        for path in files("vedb")
+        if not path.is_relative_to(REPO_ROOT / "vedb" / "bench")
+        and not path.is_relative_to(REPO_ROOT / "vedb" / "cli")
+    ]
+    found = [
+        f"{path.relative_to(REPO_ROOT)} imports {module}"
+        for path in outside
+        for module in sorted(imports(path))
+        if module == "vedb.bench" or module.startswith("vedb.bench.")
+    ]
+    assert outside and found == []
 
 
 def test_tuning_imports_nothing_of_the_project() -> None:

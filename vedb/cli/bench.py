@@ -25,7 +25,7 @@ def bench_seed_command(
     seed_value: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""
-    from vedb.bench import BenchError, bench_seed, comparison  # noqa: PLC0415 -- ops extra
+    from vedb.bench.seed import BenchError, bench_seed, comparison  # noqa: PLC0415 -- ops extra
     from vedb.seed.command import summary  # noqa: PLC0415
 
     url = database_url(load_settings())
@@ -54,7 +54,7 @@ def bench_queries_command(
 ) -> None:
     """Each query uncached: raw reference vs rollup, PostgreSQL defaults vs tuned; then the
     cost of keeping the rollups current."""
-    from vedb.bench import seeded_scratch  # noqa: PLC0415 -- ops extra (numpy)
+    from vedb.bench.seed import seeded_scratch  # noqa: PLC0415 -- ops extra (numpy)
     from vedb.seed.load import SeedRefused  # noqa: PLC0415
 
     url = database_url(load_settings())
@@ -74,8 +74,8 @@ def bench_queries_command(
 
 
 def _bench_queries(url: str, runs: int, batch: int) -> None:
-    from vedb import bench_queries as bq  # noqa: PLC0415
-    from vedb import bench_settings as bs  # noqa: PLC0415
+    from vedb.bench import queries as bq  # noqa: PLC0415
+    from vedb.bench import settings as bs  # noqa: PLC0415
 
     with psycopg.connect(url, autocommit=True) as conn:
 
@@ -109,7 +109,7 @@ def bench_api_command(
     seconds: Annotated[int, typer.Option(min=1, max=600, help="Length of each wrk run.")] = 10,
 ) -> None:
     """Cached analytics requests/s against a bare Starlette route serving the same bytes."""
-    from vedb.bench_api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
+    from vedb.bench.api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
 
     settings = load_settings()
     stack = detached.running_stack(settings)

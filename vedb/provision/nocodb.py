@@ -23,11 +23,20 @@ from typing import Any
 BASE = "vedb"
 SCHEMAS = ("learning", "gamification", "social", "analytics")
 SYNC_TIMEOUT_S = 120
+# NocoDB runs one source creation per base at a time, and its job outlives the moment the
+# source lists its tables; the next POST is then refused with this message (seen on a busy
+# first deploy). Only this refusal is retried, with a backoff bounded by SYNC_TIMEOUT_S.
+BUSY = "Another source creation is in progress"
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0)
 # S310 below: the URL is always http://127.0.0.1 (the service on this host), never user input.
 
 
 class NocoDBError(RuntimeError):
     """NocoDB answered with an error; the message has the status and the start of the body."""
+
+    def __init__(self, message: str, status: int = 0, body: str = "") -> None:
+        super().__init__(message)
+        self.status, self.body = status, body
 
 
 class NocoDB:
@@ -52,7 +61,9 @@ class NocoDB:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
-            raise NocoDBError(f"NocoDB {method} {path}: {exc.code} {exc.read()[:300]!r}") from None
+            body = exc.read()[:300]
+            message = f"NocoDB {method} {path}: {exc.code} {body!r}"
+            raise NocoDBError(message, exc.code, body.decode(errors="replace")) from None
 
     def invite_only(self) -> bool:
         return bool(self.call("GET", "/api/v1/app-settings").get("invite_only_signup"))
@@ -136,8 +147,25 @@ class NocoDB:
                 "inflection_table": "none",
                 "is_schema_readonly": True,
             }
-            self.call("POST", f"/api/v2/meta/bases/{base['id']}/sources", source)
+            self._add_source(base["id"], source)
             self._wait_synced(base["id"], schema)  # NocoDB adds one source to a base at a time
+
+    def _add_source(self, base_id: str, source: dict[str, Any]) -> None:
+        """POST the source, retrying while NocoDB is still busy with the previous one."""
+        deadline = time.monotonic() + SYNC_TIMEOUT_S
+        for attempt in range(10_000):  # bounded by the deadline; the count only stops a runaway
+            try:
+                self.call("POST", f"/api/v2/meta/bases/{base_id}/sources", source)
+                return
+            except NocoDBError as exc:
+                if exc.status != 400 or BUSY not in exc.body:
+                    raise
+                if time.monotonic() > deadline:
+                    raise NocoDBError(
+                        f"NocoDB was still busy with an earlier source after {SYNC_TIMEOUT_S} s, "
+                        f"{attempt + 1} attempts to add schema {source['alias']}: {exc}"
+                    ) from None
+            time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
 
     def _wait_synced(self, base_id: str, schema: str) -> None:
         """A source is read in a background job: wait until it lists its tables."""

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from vedb.analytics.catalog import Query, load_catalog
 from vedb.analytics.params import validate
-from vedb.bench_queries import run_times_ms
+from vedb.bench.queries import run_times_ms
 from vedb.settings import Settings
 
 Connection = psycopg.Connection[Any]

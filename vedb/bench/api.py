@@ -90,7 +90,7 @@ def bare_server(body: bytes, workers: int) -> Iterator[str]:
             sys.executable,
             "-m",
             "uvicorn",
-            "vedb.bench_api:bare_app",
+            "vedb.bench.api:bare_app",
             "--factory",
             "--port",
             str(port),
