@@ -31,6 +31,10 @@ NODE_DIR = "/opt/node"
 UNIT = "vedb-nocodb.service"
 SETTINGS = "vedb.provision.nocodb"
 APP_FILES = ("package.json", "package-lock.json", "server.js")
+# sqlite3's prebuilt binary is on GitHub, so it is built on the host, and the toolchain goes
+# again right after: a compiler left on a production host is an attacker's tool (lynis HRDN-7220).
+TOOLCHAIN = ("build-essential", "gcc", "g++", "cpp", "make", "binutils", "dpkg-dev")
+APT = "DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0"
 # Node trusts only its own CA list; the host's adds whatever its admin trusts (a proxy's CA).
 SYSTEM_CAS = "/etc/ssl/certs/ca-certificates.crt"
 NEEDED_SECRETS = ("nocodb_db_password", "nocodb_jwt_secret", "nocodb_admin_password")
@@ -92,8 +96,8 @@ def _runtime() -> tuple[str, str]:
     node_dir = f"{NODE_DIR}/node-{data.nocodb_node_version}"
     npm_dir = f"{NODE_DIR}/npm-{data.nocodb_npm_version}"
     apt.packages(
-        name="Install curl and a compiler (for sqlite3: its prebuilt binary is on GitHub)",
-        packages=["curl", "build-essential", "python3"],
+        name="Install curl and python3 (the sqlite3 build's, and the health checks')",
+        packages=["curl", "python3"],
         update=True,
         cache_time=data.apt_cache_seconds,
     )
@@ -125,13 +129,24 @@ def _app(node_dir: str, npm_dir: str) -> list[OperationMeta]:
         f"npm_config_update_notifier=false NODE_EXTRA_CA_CERTS={SYSTEM_CAS} "
         f"{node_dir}/bin/node {npm_dir}/bin/npm-cli.js"
     )
+    toolchain = " ".join(TOOLCHAIN)
     installed = server.shell(
-        name="Install NocoDB from the lockfile (npm ci), build sqlite3 from source",
+        name="Install NocoDB from the lockfile (npm ci), build sqlite3 from source, then "
+        "remove the compiler",
+        # One script, so the trap removes the toolchain however the build ends.
         commands=[
-            f"{npm} ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error",
-            f"{npm} rebuild sqlite3 --build-from-source --loglevel=error",
+            f"set -e; trap '{APT} purge --auto-remove {toolchain} >/dev/null' EXIT; "
+            f"{APT} install --no-install-recommends build-essential >/dev/null; "
+            f"{npm} ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error; "
+            f"{npm} rebuild sqlite3 --build-from-source --loglevel=error"
         ],
         _if=lambda: changed() or host.get_fact(File, path=built) is None,
+    )
+    apt.packages(
+        name="No compiler stays on the host (an earlier deploy's build left one)",
+        packages=list(TOOLCHAIN),
+        present=False,
+        extra_uninstall_args="--auto-remove",
     )
     return [*app_files, installed]
 

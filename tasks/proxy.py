@@ -1,5 +1,5 @@
 """nginx: TLS in front of the API. A certificate and key from the secrets, or else a
-self-signed pair made once on the host (the README says how to pin it)."""
+self-signed pair made once on the host (docs/deploy.md says how to pin it)."""
 
 import ipaddress
 from io import StringIO

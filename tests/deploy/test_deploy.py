@@ -73,7 +73,7 @@ PINNED: dict[str, ssl.SSLContext] = {}
 
 
 def pinned(host: Guest) -> ssl.SSLContext:
-    """Trusts exactly the guest's self-signed certificate, as the README says to pin it."""
+    """Trusts exactly the guest's self-signed certificate, as docs/deploy.md says to pin it."""
     if host.address not in PINNED:
         certificate = host.ssh("cat /etc/vedb/tls/cert.pem")
         PINNED[host.address] = ssl.create_default_context(cadata=certificate)

@@ -29,7 +29,7 @@ def run_docs(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[st
 def test_the_committed_docs_are_current(migrated_db: str) -> None:
     result = run_docs(migrated_db, "--check")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    assert "docs/ is current (5 generated files)" in result.stdout
+    assert "docs/ is current (7 generated files); check.ts type-checks." in result.stdout
 
 
 def test_a_migration_changed_without_regenerating_fails_the_check(
@@ -48,3 +48,24 @@ def test_a_migration_changed_without_regenerating_fails_the_check(
     assert "+| nickname | text | yes |  | what friends call them |" in result.stdout
     assert "+        text nickname" in result.stdout  # the ERD too
     assert not (REPO_ROOT / "docs" / "schema" / "erd-learning.md").read_text().count("nickname")
+
+
+def test_a_renamed_column_fails_the_check_in_the_types_and_in_check_ts(
+    migrated_db: str, tmp_path: Path
+) -> None:
+    """The platform's build would break on this rename: the Kysely types are stale, and the
+    typed select in docs/types/check.ts no longer compiles against the regenerated ones."""
+    changed = tmp_path / "migrations"
+    shutil.copytree(REPO_ROOT / "migrations", changed)
+    (changed / "9999.rename-behavior-log-occurred-at.sql").write_text(
+        "ALTER TABLE analytics.behavior_log RENAME COLUMN occurred_at TO happened_at;\n"
+    )
+    result = run_docs(migrated_db, "--check", VEDB_MIGRATIONS_DIR=str(changed))
+    assert result.returncode == 1
+    assert "+++ b/docs/types/database.ts" in result.stdout
+    assert "+  happened_at: Timestamp;" in result.stdout
+    assert "-  occurred_at: Timestamp;" in result.stdout
+    assert "docs/types/check.ts does not type-check" in result.stderr
+    assert "check.ts(" in result.stderr and "occurred_at" in result.stderr
+    assert "docs/ is stale: run `vedb docs`" in result.stderr
+    assert "happened_at" not in (REPO_ROOT / "docs" / "types" / "database.ts").read_text()

@@ -103,8 +103,9 @@ async def ingest(batch: EventBatch, request: Request) -> IngestResult:
         # The whole batch is refused: nothing is half-applied.
         reason = f"batch refused: {exc.diag.message_detail or exc}"
         raise _refused(reason, exc.diag.constraint_name or "integrity") from exc
-    # The rollups took these events in within the same transaction. Cached answers are not
-    # invalidated: they stay valid for their TTL and say when they were computed.
+    # The transaction queued the new events' ids (migration 0023); the API's folder takes them
+    # into the rollups within VEDB_FOLD_INTERVAL_S. Cached answers are not invalidated: they
+    # stay valid for their TTL and say when they were computed.
     return IngestResult(accepted=accepted, duplicates=len(batch.events) - accepted)
 
 

@@ -16,7 +16,7 @@ from vedb.cli.app import (
     stack_app,
 )
 from vedb.stack import StackError, detached
-from vedb.stack.doctor import apt_install, missing_browser, missing_servers
+from vedb.stack.doctor import apt_install, missing_browser, missing_node, missing_servers
 
 
 @stack_app.command("up")
@@ -71,14 +71,19 @@ def stack_doctor(
         bool, typer.Option(help="As root, apt-get install the server binaries that are missing.")
     ] = False,
     browser: Annotated[
-        bool, typer.Option(help="Also check for headless Chromium (the dashboard's test).")
+        bool,
+        typer.Option(
+            help="Also check for the tests' tools: headless Chromium (the dashboard's test) "
+            "and Node with npm (the TypeScript types of `vedb docs`)."
+        ),
     ] = False,
 ) -> None:
     """Check that PostgreSQL and Redis can be started here; optionally install them."""
     settings = load_settings()
 
     def missing() -> list[str]:
-        return missing_servers(settings) + (missing_browser() if browser else [])
+        tools = missing_browser() + missing_node() if browser else []
+        return missing_servers(settings) + tools
 
     absent = missing()
     if absent and install and os.geteuid() == 0 and shutil.which("apt-get"):

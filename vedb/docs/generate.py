@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -11,6 +13,7 @@ from vedb import migrations
 from vedb.analytics.catalog import load_catalog
 from vedb.api.app import create_app
 from vedb.databases import create_database, drop_database
+from vedb.docs import typescript
 from vedb.docs.api_reference import reference
 from vedb.docs.schema import DOMAINS, domain_markdown, read_domain
 from vedb.settings import REPO_ROOT, Settings
@@ -19,29 +22,38 @@ DOCS = REPO_ROOT / "docs"
 API_REFERENCE = "ANALYTICS_API_REFERENCE.md"
 
 
-def schema_docs(server_url: str, migrations_dir: Path) -> dict[str, str]:
-    """docs/schema/erd-<domain>.md for each domain, from a scratch database at head."""
+def schema_docs(server_url: str, migrations_dir: Path, tools: Path) -> dict[str, str]:
+    """docs/schema/erd-<domain>.md for each domain and the Kysely types, from a scratch
+    database at head."""
     scratch = create_database(server_url, prefix="vedb_docs")
     try:
         migrations.apply_all(scratch, migrations_dir)
         with psycopg.connect(scratch) as conn:
-            return {
+            documents = {
                 f"schema/erd-{domain}.md": domain_markdown(domain, read_domain(conn, domain))
                 for domain in DOMAINS
             }
+        documents[typescript.DATABASE_TS] = typescript.database_types(tools, scratch)
+        return documents
     finally:
         drop_database(scratch)
 
 
-def api_reference(settings: Settings) -> str:
+def openapi(settings: Settings) -> dict[str, Any]:
     # The OpenAPI document needs no database: only a URL for the settings to accept.
     app = create_app(settings.model_copy(update={"database_url": "postgresql://docs@localhost/"}))
-    return reference(load_catalog(settings.queries_dir), app.openapi())
+    return app.openapi()
 
 
-def generate(server_url: str, settings: Settings) -> dict[str, str]:
-    documents = schema_docs(server_url, settings.migrations_dir)
-    documents[API_REFERENCE] = api_reference(settings)
+def generate(
+    server_url: str, settings: Settings, say: Callable[[str], None] = print
+) -> dict[str, str]:
+    """Every generated file, by its path under docs/."""
+    tools = typescript.install_tools(say)
+    documents = schema_docs(server_url, settings.migrations_dir, tools)
+    spec = openapi(settings)
+    documents[API_REFERENCE] = reference(load_catalog(settings.queries_dir), spec)
+    documents[typescript.API_TS] = typescript.api_types(tools, spec)
     return documents
 
 

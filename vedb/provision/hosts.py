@@ -106,7 +106,7 @@ def inventory_groups(environ: Mapping[str, str] | None = None) -> dict[str, list
     else:
         raise InventoryError(
             "no hosts: set VEDB_INVENTORY_FILE to an inventory TOML file, or "
-            "VEDB_DEPLOY_HOSTS=production:ADDRESS (see the README, 'Deploying to a VPS')"
+            "VEDB_DEPLOY_HOSTS=production:ADDRESS (see docs/deploy.md)"
         )
     groups: dict[str, list[Any]] = {group: [] for group in (*ENVIRONMENTS, *ROLES)}
     for name, environment, roles, data in hosts:

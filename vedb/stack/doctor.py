@@ -27,6 +27,11 @@ def missing_browser() -> list[str]:
     return [] if browser() else ["chromium"]
 
 
+def missing_node() -> list[str]:
+    """Node and npm run the TypeScript tools of `vedb docs` (kysely-codegen, tsc)."""
+    return [] if shutil.which("node") and shutil.which("npm") else ["nodejs", "npm"]
+
+
 def missing_servers(settings: Settings) -> list[str]:
     if settings.stack_backend != "local" and docker_answers():
         return []
