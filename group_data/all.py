@@ -27,7 +27,15 @@ apt_cache_seconds = 3600
 # limited to this many a minute; 80/443 on api hosts; PostgreSQL from postgres_allowed_networks
 # on db hosts. Nothing else is reachable from outside.
 ssh_port = 22
+# Only members of these groups may log in over SSH (the deploy logs in as root; admins who log
+# in as themselves and sudo are in sudo).
+ssh_allow_groups = ["root", "sudo"]
 firewall_ssh_new_per_minute = 20
+# fail2ban (every host): an address with this many failed SSH logins within 10 minutes is
+# banned for fail2ban_bantime. Never ban these networks (your office, a bastion), as CIDRs.
+fail2ban_maxretry = 5
+fail2ban_bantime = "1h"
+fail2ban_ignore_networks: list[str] = []
 
 # NocoDB, the admins' UI, on api hosts (group_data/api.py has its settings); the db host makes
 # its metadata database and login. False leaves it out.

@@ -16,6 +16,16 @@ rollup_refresh_interval = "5min"
 # in the inventory), valid this many days.
 tls_server_name: str | None = None
 tls_self_signed_days = 825
+# ACME instead: with tls_domain (a DNS name that points at this host) and tls_acme_email set,
+# certbot (Debian's) obtains the certificate over HTTP-01 on port 80 and its timer renews it
+# twice a day when due; a hook copies each new pair into place and reloads nginx. Until the
+# first issuance nginx serves the self-signed pair. The secrets' pair is then not used.
+tls_domain: str | None = None
+tls_acme_email: str | None = None
+tls_acme_server = "https://acme-v02.api.letsencrypt.org/directory"
+# A private ACME server's CA (a PEM file on the deploying machine), for certbot to trust its
+# HTTPS; None trusts the host's usual CAs (Let's Encrypt needs nothing).
+tls_acme_ca_file: str | None = None
 # Per client address on /api/: requests a second, and the burst above it (then 429).
 proxy_rate_per_second = 20
 proxy_rate_burst = 40

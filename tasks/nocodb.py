@@ -146,7 +146,7 @@ def _app(node_dir: str, npm_dir: str) -> list[OperationMeta]:
         name="No compiler stays on the host (an earlier deploy's build left one)",
         packages=list(TOOLCHAIN),
         present=False,
-        extra_uninstall_args="--auto-remove",
+        extra_uninstall_args="--purge --auto-remove",
     )
     return [*app_files, installed]
 
@@ -165,7 +165,7 @@ def _env(node_dir: str) -> list[OperationMeta]:
         ensure_home=False,
     )
     env_file = f"{data.vedb_etc}/nocodb.env"
-    public = data.tls_server_name or host.name
+    public = data.tls_domain or data.tls_server_name or host.name
     text = render(
         "nocodb.env.j2",
         port=data.postgres_port,

@@ -58,6 +58,13 @@ def _install(major: int) -> None:
         update=True,
         cache_time=host.data.apt_cache_seconds,
     )
+    files.directory(
+        name="Only postgres reads its home (/var/lib/postgresql, 750)",
+        path="/var/lib/postgresql",
+        user="postgres",
+        group="postgres",
+        mode="750",
+    )
 
 
 def _server_certificate() -> OperationMeta:

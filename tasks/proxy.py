@@ -1,5 +1,6 @@
-"""nginx: TLS in front of the API. A certificate and key from the secrets, or else a
-self-signed pair made once on the host (docs/deploy.md says how to pin it)."""
+"""nginx: TLS in front of the API. The certificate comes from ACME (certbot, with tls_domain
+and tls_acme_email), from the secrets, or else is a self-signed pair made once on the host
+(docs/deploy.md says how to pin it)."""
 
 import ipaddress
 from io import StringIO
@@ -18,6 +19,20 @@ from vedb.templates import render
 TLS_DIR = "/etc/vedb/tls"
 CERTIFICATE, PRIVATE_KEY = f"{TLS_DIR}/cert.pem", f"{TLS_DIR}/key.pem"
 SITE = "/etc/nginx/sites-available/vedb"
+ACME_WEBROOT = "/var/lib/vedb-acme"
+ACME_HOOK = "/etc/vedb/acme-deploy-hook"
+ACME_CA = "/etc/vedb/acme-ca.pem"
+# certbot runs this after every issuance and renewal: the new pair replaces the served one
+# (root-only, 0600), and nginx reloads only if its configuration still checks out.
+ACME_HOOK_SCRIPT = f"""#!/bin/sh
+# managed by pyinfra (tasks/proxy.py): certbot's deploy hook for the served certificate.
+set -eu
+install -m 600 -o root -g root "$RENEWED_LINEAGE/fullchain.pem" {CERTIFICATE}.new
+install -m 600 -o root -g root "$RENEWED_LINEAGE/privkey.pem" {PRIVATE_KEY}.new
+mv {CERTIFICATE}.new {CERTIFICATE}
+mv {PRIVATE_KEY}.new {PRIVATE_KEY}
+nginx -t -q && systemctl reload nginx
+"""
 
 
 def _subject_alt_name(name: str) -> str:
@@ -34,7 +49,8 @@ def _certificate() -> list[OperationMeta]:
     files.directory(
         name=f"Create {TLS_DIR} (root only)", path=TLS_DIR, user="root", group="root", mode="700"
     )
-    if secrets.tls_certificate is not None and secrets.tls_private_key is not None:
+    acme = bool(data.tls_domain and data.tls_acme_email)
+    if not acme and secrets.tls_certificate is not None and secrets.tls_private_key is not None:
         pem = (secrets.tls_certificate, secrets.tls_private_key)
         return [
             secret_file(f"Install the TLS {what} from secrets", value.get_secret_value(), dest)
@@ -42,7 +58,8 @@ def _certificate() -> list[OperationMeta]:
                 ("certificate", "private key"), pem, (CERTIFICATE, PRIVATE_KEY), strict=True
             )
         ]
-    name = data.tls_server_name or host.name
+    # With ACME, this pair only lets nginx start and answer the first HTTP-01 challenge.
+    name = data.tls_domain or data.tls_server_name or host.name
     made = server.shell(
         name=f"Make a self-signed certificate for {name} (once)",
         commands=[
@@ -57,6 +74,55 @@ def _certificate() -> list[OperationMeta]:
     return [made]
 
 
+def _acme() -> None:
+    """certbot obtains the certificate once (its timer renews it), through the webroot that
+    nginx serves on port 80, then its deploy hook puts the pair in place."""
+    data = host.data
+    apt.packages(
+        name="Install certbot (its timer renews certificates)",
+        packages=["certbot"],
+        cache_time=data.apt_cache_seconds,
+    )
+    files.directory(name=f"Create {ACME_WEBROOT}", path=ACME_WEBROOT, mode="755")
+    files.put(
+        name="Install certbot's deploy hook (new pair into place, reload nginx)",
+        src=StringIO(ACME_HOOK_SCRIPT),
+        dest=ACME_HOOK,
+        user="root",
+        group="root",
+        mode="700",
+    )
+    env = ""
+    if data.tls_acme_ca_file:
+        files.put(
+            name="Install the ACME server's CA for certbot",
+            src=data.tls_acme_ca_file,
+            dest=ACME_CA,
+            mode="644",
+        )
+        drop_in = files.put(
+            name="certbot's renewals trust that CA too",
+            src=StringIO(f"[Service]\nEnvironment=REQUESTS_CA_BUNDLE={ACME_CA}\n"),
+            dest="/etc/systemd/system/certbot.service.d/vedb.conf",
+            mode="644",
+        )
+        systemd.daemon_reload(name="Reload systemd for certbot's drop-in", _if=drop_in.did_change)
+        env = f"REQUESTS_CA_BUNDLE={ACME_CA} "
+    domain = data.tls_domain
+    server.shell(
+        name=f"Obtain the certificate for {domain} from ACME (once; certbot.timer renews it)",
+        commands=[
+            f"{env}certbot certonly --non-interactive --agree-tos --quiet"
+            f" --email {data.tls_acme_email} --server {data.tls_acme_server}"
+            f" --webroot -w {ACME_WEBROOT} -d {domain} --cert-name {domain}"
+            f" --deploy-hook {ACME_HOOK}"
+        ],
+        _if=lambda: (
+            host.get_fact(File, path=f"/etc/letsencrypt/live/{domain}/fullchain.pem") is None
+        ),
+    )
+
+
 @deploy("TLS proxy")
 def tls_proxy() -> None:
     data = host.data
@@ -67,6 +133,7 @@ def tls_proxy() -> None:
         cache_time=data.apt_cache_seconds,
     )
     certificate = _certificate()
+    acme = bool(data.tls_domain and data.tls_acme_email)
     site = files.put(
         name="Render the nginx site: TLS, redirect, headers, limits",
         src=StringIO(
@@ -79,12 +146,21 @@ def tls_proxy() -> None:
                 rate_burst=data.proxy_rate_burst,
                 max_body=data.proxy_max_body,
                 nocodb_port=data.nocodb_port if data.nocodb else None,
+                acme_webroot=ACME_WEBROOT if acme else None,
             )
         ),
         dest=SITE,
         user="root",
         group="root",
         mode="644",
+    )
+    # Debian's nginx.conf still allows TLS 1.0 and 1.1 in its http block (lynis HTTP-6710);
+    # the site overrides it, and this makes every other server block safe too.
+    defaults = files.line(
+        name="nginx.conf: TLS 1.2 and 1.3 only, for every server",
+        path="/etc/nginx/nginx.conf",
+        line=r"^\s*ssl_protocols .*;.*$",
+        replace="\tssl_protocols TLSv1.2 TLSv1.3; # managed by pyinfra (tasks/proxy.py)",
     )
     enabled = files.link(name="Enable the site", path="/etc/nginx/sites-enabled/vedb", target=SITE)
     default = files.link(
@@ -99,5 +175,7 @@ def tls_proxy() -> None:
     server.shell(
         name="Check the configuration, then reload nginx",
         commands=["nginx -t -q", "systemctl reload nginx"],
-        _if=any_changed(*certificate, site, enabled, default),
+        _if=any_changed(*certificate, site, defaults, enabled, default),
     )
+    if acme:
+        _acme()

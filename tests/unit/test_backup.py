@@ -125,11 +125,26 @@ def test_nocodb_unit_env_and_proxy_routes() -> None:
     assert "NC_DISABLE_TELE=1" in env
     site = dict(
         api_port=8000, certificate="c", private_key="k", rate_per_second=20, rate_burst=40,
-        max_body="1m",
+        max_body="1m", acme_webroot=None,
     )  # fmt: skip
     with_nocodb = render("nginx-vedb.conf.j2", **site, nocodb_port=8080)
     assert "location ~ ^/api/v[0-9]+/ {\n        proxy_pass http://127.0.0.1:8080;" in with_nocodb
     assert "8080" not in render("nginx-vedb.conf.j2", **site, nocodb_port=None)
+    # Mozilla's intermediate profile: AEAD suites only, TLS 1.2 and 1.3.
+    ciphers = re.search(r"ssl_ciphers (\S+);", with_nocodb)
+    assert ciphers is not None and "CBC" not in ciphers[1] and "SHA:" not in ciphers[1] + ":"
+    assert all(
+        suite.endswith(("GCM-SHA256", "GCM-SHA384", "POLY1305")) for suite in ciphers[1].split(":")
+    )
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in with_nocodb
+    # ACME: port 80 serves the webroot's challenges and redirects the rest.
+    assert "acme-challenge" not in with_nocodb
+    acme = render(
+        "nginx-vedb.conf.j2", **{**site, "acme_webroot": "/var/lib/vedb-acme"}, nocodb_port=None
+    )
+    port_80 = acme.split("listen 443")[0]
+    assert "location /.well-known/acme-challenge/ {\n        root /var/lib/vedb-acme;" in port_80
+    assert "location / {\n        return 301 https://$host$request_uri;" in port_80
 
 
 def test_new_secrets_carry_nocodb_passwords_nocodb_accepts(tmp_path: Path) -> None:

@@ -1,0 +1,114 @@
+"""The deployed host, judged by the tools people trust: testssl.sh from outside on 443, lynis
+inside the guest, and certbot obtaining and renewing the served certificate from an ACME CA
+(pebble) beside it. Runs after test_deploy.py (file order), on the same host; the ACME test
+goes last, because it replaces the certificate the other tests pin.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.deploy.acme import pebble
+from tests.deploy.conftest import Deployment, DeployRun
+
+pytestmark = pytest.mark.deploy
+LYNIS_MINIMUM = 80
+PROTOCOLS = {"SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3"}
+DOMAIN = "vps.vedb.test"
+
+
+def testssl(address: str, out: Path) -> list[dict[str, str]]:
+    """testssl.sh's protocol and per-protocol cipher checks, as its JSON findings."""
+    result = subprocess.run(
+        ["testssl", "--quiet", "--color", "0", "--warnings", "off", "--fast", "--ip", "one",
+         "--protocols", "--cipher-per-proto", "--jsonfile", str(out), f"{address}:443"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert out.exists(), result.stdout[-3000:] + result.stderr[-2000:]
+    findings: list[dict[str, str]] = json.loads(out.read_text())
+    return findings
+
+
+def test_tls_offers_only_tls_1_2_and_1_3_with_aead_suites(
+    first_run: DeployRun, deployment: Deployment, tmp_path: Path
+) -> None:
+    findings = testssl(deployment.host.address, tmp_path / "testssl.json")
+    offered = {
+        f["id"] for f in findings if f["id"] in PROTOCOLS and f["finding"].startswith("offered")
+    }
+    ciphers = [f["finding"] for f in findings if f["id"].startswith("cipher-")]
+    print(f"\ntestssl.sh: protocols offered {sorted(offered)}; {len(ciphers)} suites:")
+    print("\n".join(f"  {c}" for c in ciphers))
+    assert offered == {"TLS1_2", "TLS1_3"}
+    assert ciphers, "testssl.sh listed no suite"
+    # Every suite is AEAD: GCM, CHACHA20-POLY1305 (or CCM); nothing in CBC mode.
+    not_aead = [c for c in ciphers if not re.search(r"GCM|POLY1305|CCM", c)]
+    assert not_aead == []
+    assert not [c for c in ciphers if "CBC" in c or re.search(r"-SHA(256|384)? ", c)]
+
+
+def test_lynis_rates_the_host_80_or_more(first_run: DeployRun, deployment: Deployment) -> None:
+    host = deployment.host
+    host.ssh("DEBIAN_FRONTEND=noninteractive apt-get install -y -q lynis >/dev/null", timeout=600)
+    host.ssh("lynis audit system --quick --no-colors >/dev/null 2>&1", timeout=900)
+    report = host.ssh("cat /var/log/lynis-report.dat")
+    index = int(re.search(r"^hardening_index=(\d+)$", report, flags=re.M)[1])  # type: ignore[index]
+    warnings = re.findall(r"^warning\[\]=(.*)$", report, flags=re.M)
+    suggestions = re.findall(r"^suggestion\[\]=(.*)$", report, flags=re.M)
+    print(f"\nlynis hardening index {index}; {len(warnings)} warning(s):")
+    print("\n".join(f"  {w}" for w in warnings))
+    print(f"{len(suggestions)} suggestion(s):")
+    print("\n".join(f"  {s}" for s in suggestions))
+    assert index >= LYNIS_MINIMUM
+
+
+def verified(address: str, server_name: str, root_pem: str) -> dict[str, object]:
+    """A TLS connection that trusts only ``root_pem`` and checks the name; its peer's details."""
+    context = ssl.create_default_context(cadata=root_pem)
+    with (
+        socket.create_connection((address, 443), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=server_name) as tls,
+    ):
+        return dict(tls.getpeercert() or {})
+
+
+def test_certbot_obtains_and_renews_the_certificate_from_acme(
+    first_run: DeployRun, deployment: Deployment, tmp_path: Path
+) -> None:
+    host = deployment.host
+    with pebble(tmp_path / "acme") as acme:
+        data = {
+            "tls_domain": DOMAIN,
+            "tls_acme_email": "ops@vedb.test",
+            "tls_acme_server": acme.directory,
+            "tls_acme_ca_file": str(acme.ca_file),
+        }
+        run = deployment.run(**data)
+        assert run.returncode == 0, run.output[-6000:]
+        root = acme.root()
+        issued = verified(host.address, DOMAIN, root)
+        print(
+            f"\nserved after the deploy: {issued['subjectAltName']}, serial {issued['serialNumber']}"
+        )
+        assert ("DNS", DOMAIN) in issued["subjectAltName"]  # type: ignore[operator]
+        assert deployment.run(**data).changed() == []
+
+        # A renewal, as certbot.timer runs it (with the drop-in's CA), forced because the new
+        # certificate is not due: the deploy hook puts the new pair in place and reloads nginx.
+        host.ssh("systemctl cat certbot.service | grep -q REQUESTS_CA_BUNDLE")
+        host.ssh(
+            "REQUESTS_CA_BUNDLE=/etc/vedb/acme-ca.pem certbot renew --force-renewal --quiet",
+            timeout=300,
+        )
+        renewed = verified(host.address, DOMAIN, root)
+        print(f"served after a renewal: serial {renewed['serialNumber']}")
+        assert renewed["serialNumber"] != issued["serialNumber"]
+        assert host.ssh("systemctl is-enabled certbot.timer").strip() == "enabled"
+        assert host.ssh("stat -c %a /etc/vedb/tls/key.pem").strip() == "600"
