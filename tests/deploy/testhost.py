@@ -32,6 +32,11 @@ TOOLS = {
     "ssh": "openssh-client",
     "ssh-keygen": "openssh-client",
     "ip": "iproute2",
+    # The hardening tests' tools: TLS from outside, and an ACME CA with its DNS beside the guest.
+    "testssl": "testssl.sh",
+    "pebble": "pebble",
+    "pebble-challtestsrv": "pebble",
+    "openssl": "openssl",
 }
 BOOT_TIMEOUT_S = 90
 
