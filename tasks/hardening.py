@@ -13,6 +13,7 @@ from pyinfra.context import host
 from pyinfra.facts.files import File
 from pyinfra.operations import apt, files, server, systemd
 
+from tasks.service import kept_running
 from vedb.templates import render
 
 SSHD_DROP_IN = "/etc/ssh/sshd_config.d/50-vedb.conf"
@@ -151,18 +152,7 @@ def _fail2ban() -> None:
         dest="/etc/fail2ban/jail.local",  # .local: never replaced by a package upgrade
         mode="644",
     )
-    systemd.service(
-        name="Keep fail2ban running and enabled at boot",
-        service="fail2ban",
-        running=True,
-        enabled=True,
-    )
-    systemd.service(
-        name="Restart fail2ban for its new jail",
-        service="fail2ban",
-        restarted=True,
-        _if=jail.did_change,
-    )
+    kept_running(service="fail2ban", label="fail2ban", restart_for="its new jail", changes=[jail])
 
 
 def _kernel() -> None:
@@ -253,11 +243,7 @@ def hardening() -> None:
         line=r"^ENABLED=.*$",
         replace='ENABLED="true"',
     )
-    systemd.service(name="Keep sysstat collecting", service="sysstat", running=True, enabled=True)
-    systemd.service(
-        name="Restart sysstat, now enabled", service="sysstat", restarted=True,
-        _if=sysstat.did_change,
-    )  # fmt: skip
+    kept_running(service="sysstat", label="sysstat", restart_for="collecting", changes=[sysstat])
     # Debian 12 keeps its sources in sources.list.d (deb822); a package leaves an empty
     # sources.list behind, and lynis 3.0.8 then reports no security repository at all.
     server.shell(

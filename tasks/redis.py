@@ -5,8 +5,9 @@ from io import StringIO
 from pyinfra.api.deploy import deploy
 from pyinfra.context import host
 from pyinfra.facts.hardware import Memory
-from pyinfra.operations import apt, files, systemd
+from pyinfra.operations import apt, files
 
+from tasks.service import kept_running
 from vedb.provision.hostdata import deploy_secrets, redis_maxmemory_mb
 from vedb.templates import render
 
@@ -42,15 +43,9 @@ def redis_server() -> None:
         mode="640",
         _temp_dir=data.vedb_etc,
     )
-    systemd.service(
-        name="Keep Redis running and enabled at boot",
+    kept_running(
         service="redis-server",
-        running=True,
-        enabled=True,
-    )
-    systemd.service(
-        name="Restart Redis for the new configuration (a cache: nothing is lost but warmth)",
-        service="redis-server",
-        restarted=True,
-        _if=conf.did_change,
+        label="Redis",
+        restart_for="the new configuration (a cache: nothing is lost but warmth)",
+        changes=[conf],
     )

@@ -1,5 +1,5 @@
-"""A long-running unit the deploy keeps up: enabled, restarted when its inputs change, and
-healthy (a URL answering 200) before the deploy goes on."""
+"""A long-running unit the deploy keeps up: enabled, restarted when its inputs change, and, for
+the ones that serve HTTP, healthy (a URL answering 200) before the deploy goes on."""
 
 from __future__ import annotations
 
@@ -7,6 +7,25 @@ from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
 from pyinfra.operations import server, systemd
 from pyinfra.operations.util import any_changed
+
+
+def kept_running(
+    *, service: str, label: str, restart_for: str, changes: list[OperationMeta]
+) -> tuple[OperationMeta, OperationMeta]:
+    """Running and enabled at boot; restarted when one of ``changes`` changed something."""
+    started = systemd.service(
+        name=f"Keep {label} running and enabled at boot",
+        service=service,
+        running=True,
+        enabled=True,
+    )
+    restarted = systemd.service(
+        name=f"Restart {label} for {restart_for}",
+        service=service,
+        restarted=True,
+        _if=any_changed(*changes),
+    )
+    return started, restarted
 
 
 def healthy_service(  # noqa: PLR0913 -- the names the deploy's log shows, by keyword
@@ -21,14 +40,8 @@ def healthy_service(  # noqa: PLR0913 -- the names the deploy's log shows, by ke
     timeout_s: float,
 ) -> None:
     systemd.daemon_reload(name=f"Reload systemd for {unit}", _if=unit_file.did_change)
-    started = systemd.service(
-        name=f"Keep {label} running and enabled at boot", service=unit, running=True, enabled=True
-    )
-    restarted = systemd.service(
-        name=f"Restart {label} for {restart_for}",
-        service=unit,
-        restarted=True,
-        _if=any_changed(unit_file, *changes),
+    started, restarted = kept_running(
+        service=unit, label=label, restart_for=restart_for, changes=[unit_file, *changes]
     )
     server.shell(
         name=f"Wait until {health_name}",
