@@ -5,8 +5,9 @@ api_bind = "127.0.0.1"
 api_port = 8000
 api_workers = 2
 api_pool_max_size = 10  # per pool, per worker: 2 pools x workers x this <= max_connections
-# How long the deploy waits for /api/health to answer 200 after a (re)start.
-api_health_timeout_s = 60
+# How long the deploy waits for /api/health to answer 200 after a (re)start: a bound, not a
+# pause (it goes on at the first 200, about 2 s on an idle host), with room for a busy one.
+api_health_timeout_s = 120
 # How often `vedb refresh` catches the rollups up on what their triggers queued (deleted
 # events, changed roles); a systemd timer interval. Inserts never wait for it.
 rollup_refresh_interval = "5min"
@@ -38,7 +39,7 @@ proxy_max_body = "1m"  # nginx size: an ingest batch of 500 events is about 150 
 # (nocodb, the switch, and its database are in all.py: the db host makes the database.)
 nocodb_port = 8080
 nocodb_admin_email = "admin@example.com"
-nocodb_health_timeout_s = 120
+nocodb_health_timeout_s = 300  # its first start migrates its metadata: 5-60 s, busy or not
 npm_registry = "https://registry.npmjs.org"
 nocodb_node_version = "22.23.3"
 # pragma: allowlist nextline secret (a checksum, not a secret)

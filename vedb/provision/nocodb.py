@@ -22,7 +22,7 @@ from typing import Any
 
 BASE = "vedb"
 SCHEMAS = ("learning", "gamification", "social", "analytics")
-SYNC_TIMEOUT_S = 120
+SYNC_TIMEOUT_S = 300  # per source: a bound for a busy host, not a pause (a few seconds idle)
 # NocoDB runs one source creation per base at a time, and its job outlives the moment the
 # source lists its tables; the next POST is then refused with this message (seen on a busy
 # first deploy). Only this refusal is retried, with a backoff bounded by SYNC_TIMEOUT_S.
