@@ -3,6 +3,7 @@ and tls_acme_email), from the secrets, or else is a self-signed pair made once o
 (docs/deploy.md says how to pin it)."""
 
 import ipaddress
+import shlex
 from io import StringIO
 
 from pyinfra.api.deploy import deploy
@@ -13,7 +14,7 @@ from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
-from vedb.provision.hostdata import deploy_secrets
+from vedb.provision.hostdata import acme_domain, deploy_secrets
 from vedb.templates import render
 
 TLS_DIR = "/etc/vedb/tls"
@@ -49,7 +50,7 @@ def _certificate() -> list[OperationMeta]:
     files.directory(
         name=f"Create {TLS_DIR} (root only)", path=TLS_DIR, user="root", group="root", mode="700"
     )
-    acme = bool(data.tls_domain and data.tls_acme_email)
+    acme = acme_domain(data.tls_domain, data.tls_acme_email) is not None
     if not acme and secrets.tls_certificate is not None and secrets.tls_private_key is not None:
         pem = (secrets.tls_certificate, secrets.tls_private_key)
         return [
@@ -74,7 +75,7 @@ def _certificate() -> list[OperationMeta]:
     return [made]
 
 
-def _acme() -> None:
+def _acme(domain: str) -> None:
     """certbot obtains the certificate once (its timer renews it), through the webroot that
     nginx serves on port 80, then its deploy hook puts the pair in place."""
     data = host.data
@@ -108,12 +109,12 @@ def _acme() -> None:
         )
         systemd.daemon_reload(name="Reload systemd for certbot's drop-in", _if=drop_in.did_change)
         env = f"REQUESTS_CA_BUNDLE={ACME_CA} "
-    domain = data.tls_domain
+    server_url = str(data.tls_acme_server)
     server.shell(
         name=f"Obtain the certificate for {domain} from ACME (once; certbot.timer renews it)",
         commands=[
             f"{env}certbot certonly --non-interactive --agree-tos --quiet"
-            f" --email {data.tls_acme_email} --server {data.tls_acme_server}"
+            f" --email {shlex.quote(data.tls_acme_email)} --server {shlex.quote(server_url)}"
             f" --webroot -w {ACME_WEBROOT} -d {domain} --cert-name {domain}"
             f" --deploy-hook {ACME_HOOK}"
         ],
@@ -132,8 +133,8 @@ def tls_proxy() -> None:
         update=True,
         cache_time=data.apt_cache_seconds,
     )
+    acme = acme_domain(data.tls_domain, data.tls_acme_email)
     certificate = _certificate()
-    acme = bool(data.tls_domain and data.tls_acme_email)
     site = files.put(
         name="Render the nginx site: TLS, redirect, headers, limits",
         src=StringIO(
@@ -178,4 +179,4 @@ def tls_proxy() -> None:
         _if=any_changed(*certificate, site, defaults, enabled, default),
     )
     if acme:
-        _acme()
+        _acme(acme)

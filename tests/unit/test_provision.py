@@ -15,6 +15,7 @@ import pytest
 from psycopg import sql
 
 from vedb.access import SCOPES
+from vedb.provision.hostdata import acme_domain
 from vedb.provision.hosts import InventoryError, inventory_groups
 from vedb.provision.scram import scram_verifier, verifies
 from vedb.provision.secrets import SecretsError, load_secrets, new_secrets_toml, write_new_secrets
@@ -288,3 +289,17 @@ def test_vedb_secrets_new_makes_one_least_scope_token_per_client(tmp_path: Path)
         assert not path.exists()  # nothing half-written
     twice = new("--token", "a=read", "--token", "a=ingest")
     assert twice.returncode == 1 and "a is named twice" in twice.stderr
+
+
+def test_acme_needs_a_dns_name_and_an_email_or_neither() -> None:
+    assert acme_domain(None, None) is None
+    assert acme_domain("API.Example.org.", "ops@example.org") == "api.example.org"
+    with pytest.raises(ValueError, match="set tls_acme_email too"):
+        acme_domain("api.example.org", None)
+    with pytest.raises(ValueError, match="set tls_domain too"):
+        acme_domain(None, "ops@example.org")
+    for bad in ("203.0.113.10", "*.example.org", "localhost", "a..b.org", "-x.example.org"):
+        with pytest.raises(ValueError, match=r"tls_domain = .* is not a DNS name"):
+            acme_domain(bad, "ops@example.org")
+    with pytest.raises(ValueError, match="tls_acme_email = 'ops' is not an e-mail address"):
+        acme_domain("api.example.org", "ops")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,32 @@ def pgdg_source(codename: str, keyring: str) -> str:
     return (
         f"deb [signed-by={keyring}] https://apt.postgresql.org/pub/repos/apt {codename}-pgdg main"
     )
+
+
+# A DNS name an ACME CA can issue for over HTTP-01: labels of letters, digits and inner dashes,
+# at least one dot; no IP address, no wildcard (certbot 2.1 in Debian 12 takes neither).
+DNS_NAME = re.compile(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
+)
+
+
+def acme_domain(domain: str | None, email: str | None) -> str | None:
+    """The name certbot asks a certificate for, or None when ACME is off (both unset). Half a
+    setting, or a name no ACME CA issues for over HTTP-01, is an error that says which."""
+    if not domain and not email:
+        return None
+    if not domain or not email:
+        missing = "tls_acme_email" if domain else "tls_domain"
+        raise ValueError(f"ACME needs both tls_domain and tls_acme_email: set {missing} too")
+    name = domain.strip().lower().rstrip(".")
+    if not DNS_NAME.fullmatch(name):
+        raise ValueError(
+            f"tls_domain = {domain!r} is not a DNS name an ACME CA can validate over HTTP-01 "
+            "(a name like api.example.org: no IP address, no wildcard)"
+        )
+    if "@" not in email.strip("@"):
+        raise ValueError(f"tls_acme_email = {email!r} is not an e-mail address")
+    return name
 
 
 def redis_maxmemory_mb(memory_mb: int, fraction: float) -> int:
