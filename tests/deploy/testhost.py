@@ -140,6 +140,11 @@ def _prepare_root(root: Path, public_key: str) -> None:
     (root / "etc/resolv.conf").unlink(missing_ok=True)
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
     shutil.copy("/etc/ssl/certs/ca-certificates.crt", root / "etc/ssl/certs/ca-certificates.crt")
+    # The local CAs too, where update-ca-certificates finds them: the bundle above is rebuilt
+    # when a security upgrade of ca-certificates runs (the deploy applies pending ones).
+    local_cas = Path("/usr/local/share/ca-certificates")
+    for ca in local_cas.glob("*.crt") if local_cas.is_dir() else []:
+        shutil.copy(ca, root / "usr/local/share/ca-certificates" / ca.name)
     # Only a Debian machine's apt setup fits the Debian guest (not an Ubuntu CI runner's).
     debian_sources = Path("/etc/apt/sources.list.d/debian.sources")
     if debian_sources.exists() and "ID=debian" in Path("/etc/os-release").read_text():
