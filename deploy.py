@@ -1,6 +1,7 @@
 """`pyinfra inventory.py deploy.py`: routes each host, by its groups, to the tasks it needs.
 
-Every host: the base, a default-deny firewall, sshd with keys only, unattended upgrades.
+Every host: the base, a default-deny firewall, hardening (sshd with keys only, fail2ban,
+upgrades, sysctls, ...), and last AIDE's record of the files the deploy put in place.
 db: PostgreSQL, tuned and migrated, with pgBackRest backups; cache: Redis; api: the analytics
 API and NocoDB on loopback behind an nginx TLS proxy. db and api hosts also get the release
 (the wheel in a venv, queries/ and migrations/).
@@ -13,7 +14,7 @@ from tasks.api import api_service, refresh_timer
 from tasks.backup import backups
 from tasks.base import base
 from tasks.firewall import firewall
-from tasks.hardening import hardening
+from tasks.hardening import file_integrity, hardening
 from tasks.nocodb import nocodb
 from tasks.postgres import postgres_server
 from tasks.proxy import tls_proxy
@@ -38,3 +39,4 @@ if "api" in host.groups:
         nocodb()
     tls_proxy()
     refresh_timer()
+file_integrity()

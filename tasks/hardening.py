@@ -183,7 +183,10 @@ def _size(path: str) -> int | None:
     return int(found["size"]) if found else None
 
 
-def _file_integrity() -> None:
+@deploy("File integrity")
+def file_integrity() -> None:
+    """AIDE's first database, recorded after everything else is in place (deploy.py calls this
+    last), so its daily check reports what changed after the first deploy."""
     excluded = files.put(
         name="AIDE watches the system's files, not the data",
         src=StringIO("".join(f"!{path}\n" for path in AIDE_EXCLUDED)),
@@ -254,5 +257,4 @@ def hardening() -> None:
     _sshd()
     _fail2ban()
     _kernel()
-    _file_integrity()
     _accounts()
