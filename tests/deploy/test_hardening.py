@@ -24,7 +24,7 @@ PROTOCOLS = {"SSLv2", "SSLv3", "TLS1", "TLS1_1", "TLS1_2", "TLS1_3"}
 DOMAIN = "vps.vedb.test"
 
 
-def testssl(address: str, out: Path) -> list[dict[str, str]]:
+def run_testssl(address: str, out: Path) -> list[dict[str, str]]:
     """testssl.sh's protocol and per-protocol cipher checks, as its JSON findings."""
     result = subprocess.run(
         ["testssl", "--quiet", "--color", "0", "--warnings", "off", "--fast", "--ip", "one",
@@ -39,7 +39,7 @@ def testssl(address: str, out: Path) -> list[dict[str, str]]:
 def test_tls_offers_only_tls_1_2_and_1_3_with_aead_suites(
     first_run: DeployRun, deployment: Deployment, tmp_path: Path
 ) -> None:
-    findings = testssl(deployment.host.address, tmp_path / "testssl.json")
+    findings = run_testssl(deployment.host.address, tmp_path / "testssl.json")
     offered = {
         f["id"] for f in findings if f["id"] in PROTOCOLS and f["finding"].startswith("offered")
     }
