@@ -69,6 +69,23 @@ def test_lynis_rates_the_host_80_or_more(first_run: DeployRun, deployment: Deplo
     assert index >= LYNIS_MINIMUM
 
 
+def test_no_compiler_stays_and_fail2ban_watches_ssh(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    host = deployment.host
+    # NocoDB's sqlite3 was built on this host during the first deploy; its toolchain is gone.
+    found = host.ssh("for tool in cc gcc g++ as ld make; do command -v $tool; done; true")
+    assert found.split() == []
+    assert (
+        host.ssh("dpkg-query -W -f='${db:Status-Abbrev}' build-essential 2>/dev/null; true")[:2]
+        != "ii"
+    )
+    jail = host.ssh("fail2ban-client status sshd")
+    print(f"\n{jail.strip()}")
+    assert "Currently banned" in jail
+    assert host.ssh("systemctl is-active fail2ban").strip() == "active"
+
+
 def verified(address: str, server_name: str, root_pem: str) -> dict[str, object]:
     """A TLS connection that trusts only ``root_pem`` and checks the name; its peer's details."""
     context = ssl.create_default_context(cadata=root_pem)
