@@ -650,6 +650,12 @@ def test_a_reboot_brings_every_service_and_the_firewall_back(
 ) -> None:
     host = deployment.host
     host.reboot()  # the firewall's rules are flushed with it, as a real reboot loses them
+    # SSH answers before the boot has finished starting everything: wait for systemd to say
+    # it has (bounded), as an operator would, then name any unit that failed.
+    state = host.ssh("timeout 300 systemctl is-system-running --wait", check=False, timeout=330)
+    failed = host.ssh("systemctl --failed --no-legend --plain", check=False)
+    print(f"\nafter the reboot: {state.strip()}; failed units: {failed.strip() or 'none'}")
+    assert failed.strip() == ""
     units = (
         "postgresql@15-main nftables redis-server vedb-api nginx "
         "vedb-nocodb vedb-refresh.timer vedb-backup-full.timer vedb-backup-diff.timer"
