@@ -26,6 +26,16 @@ def run_docs(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[st
     )
 
 
+def check_with_migration(
+    url: str, tmp_path: Path, name: str, sql: str
+) -> subprocess.CompletedProcess[str]:
+    """`vedb docs --check` with the project's migrations plus one more, in a copy."""
+    changed = tmp_path / "migrations"
+    shutil.copytree(REPO_ROOT / "migrations", changed)
+    (changed / name).write_text(sql)
+    return run_docs(url, "--check", VEDB_MIGRATIONS_DIR=str(changed))
+
+
 def test_the_committed_docs_are_current(migrated_db: str) -> None:
     result = run_docs(migrated_db, "--check")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
@@ -35,13 +45,13 @@ def test_the_committed_docs_are_current(migrated_db: str) -> None:
 def test_a_migration_changed_without_regenerating_fails_the_check(
     migrated_db: str, tmp_path: Path
 ) -> None:
-    changed = tmp_path / "migrations"
-    shutil.copytree(REPO_ROOT / "migrations", changed)
-    (changed / "9999.add-users-nickname.sql").write_text(
+    result = check_with_migration(
+        migrated_db,
+        tmp_path,
+        "9999.add-users-nickname.sql",
         "ALTER TABLE learning.users ADD COLUMN nickname text;\n"
-        "COMMENT ON COLUMN learning.users.nickname IS 'what friends call them';\n"
+        "COMMENT ON COLUMN learning.users.nickname IS 'what friends call them';\n",
     )
-    result = run_docs(migrated_db, "--check", VEDB_MIGRATIONS_DIR=str(changed))
     assert result.returncode == 1
     assert "docs/ is stale: run `vedb docs`" in result.stderr
     assert "+++ b/docs/schema/erd-learning.md" in result.stdout
@@ -55,12 +65,12 @@ def test_a_renamed_column_fails_the_check_in_the_types_and_in_check_ts(
 ) -> None:
     """The platform's build would break on this rename: the Kysely types are stale, and the
     typed select in docs/types/check.ts no longer compiles against the regenerated ones."""
-    changed = tmp_path / "migrations"
-    shutil.copytree(REPO_ROOT / "migrations", changed)
-    (changed / "9999.rename-behavior-log-occurred-at.sql").write_text(
-        "ALTER TABLE analytics.behavior_log RENAME COLUMN occurred_at TO happened_at;\n"
+    result = check_with_migration(
+        migrated_db,
+        tmp_path,
+        "9999.rename-behavior-log-occurred-at.sql",
+        "ALTER TABLE analytics.behavior_log RENAME COLUMN occurred_at TO happened_at;\n",
     )
-    result = run_docs(migrated_db, "--check", VEDB_MIGRATIONS_DIR=str(changed))
     assert result.returncode == 1
     assert "+++ b/docs/types/database.ts" in result.stdout
     assert "+  happened_at: Timestamp;" in result.stdout
