@@ -3,16 +3,21 @@
 Every host: the base, a default-deny firewall, hardening (sshd with keys only, fail2ban,
 upgrades, sysctls, ...), and last AIDE's record of the files the deploy put in place.
 db: PostgreSQL, tuned and migrated, with pgBackRest backups; cache: Redis; api: the analytics
-API and NocoDB on loopback behind an nginx TLS proxy. db and api hosts also get the release
-(the wheel in a venv, queries/ and migrations/).
+API and NocoDB on loopback behind an nginx TLS proxy. db, api and backup hosts also get the
+release (the wheel in a venv, queries/ and migrations/).
+
+Two or more db hosts make a cluster: etcd on the etcd hosts, Patroni on the db hosts, the
+pgBackRest repository on the backup host, and HAProxy on the api hosts (docs/deploy.md).
 """
 
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
 
 from tasks.api import api_service, refresh_timer
-from tasks.backup import backups
+from tasks.backup import backups, repository
 from tasks.base import base
+from tasks.cluster import is_cluster
+from tasks.etcd import etcd_member
 from tasks.firewall import firewall
 from tasks.hardening import file_integrity, hardening
 from tasks.nocodb import nocodb
@@ -20,20 +25,27 @@ from tasks.postgres import postgres_server
 from tasks.proxy import tls_proxy
 from tasks.redis import redis_server
 from tasks.release import release
+from tasks.routing import cluster_routing
 
 base()
 firewall()
 hardening()
+if "etcd" in host.groups:
+    etcd_member()
 release_changes: list[OperationMeta] = []
-if {"db", "api"} & set(host.groups):
+if {"db", "api", "backup"} & set(host.groups):
     # pyinfra types every @deploy as returning one OperationMeta; ours returns a list of them.
     release_changes = release()  # type: ignore[assignment]
 if "db" in host.groups:
     postgres_server()
     backups()
+if "backup" in host.groups:
+    repository()
 if "cache" in host.groups:
     redis_server()
 if "api" in host.groups:
+    if is_cluster():
+        cluster_routing()
     api_service(release_changes=release_changes)
     if host.data.nocodb:
         nocodb()

@@ -42,3 +42,18 @@ fail2ban_ignore_networks: list[str] = []
 nocodb = True
 nocodb_db_login = "nocodb"
 nocodb_database = "nocodb"  # NocoDB's own metadata, apart from the app's database
+
+# A cluster (2+ db hosts): the address the other hosts reach this one at, on the private
+# network the cluster's traffic stays on. None: the host's name in the inventory.
+private_address: str | None = None
+
+# Backups (pgBackRest, tasks/backup.py), db and backup hosts: WAL archived continuously, so a
+# restore can stop at any moment since the oldest full backup kept. One db host keeps the
+# repository on its own disk: copy it off the host too (or point repo1 at object storage), or
+# a lost disk takes the backups along. A cluster keeps it on its backup host.
+backup_repo_path = "/var/lib/pgbackrest"
+backup_retention_full = 2  # full backups kept, with the differentials and WAL they need
+backup_retention_diff = 6
+# systemd calendar expressions (`systemd-analyze calendar` checks one).
+backup_full_schedule = "Sun *-*-* 02:30:00"
+backup_diff_schedule = "Mon..Sat *-*-* 02:30:00"

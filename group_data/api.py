@@ -47,3 +47,12 @@ nocodb_node_sha256 = "00b5c43d88958dbbf45339c4d5e9a76289c7e25876fd08270b379e485e
 nocodb_npm_version = "10.9.9"
 # pragma: allowlist nextline secret (a checksum, not a secret)
 nocodb_npm_sha256 = "c80bd097147cce32e31010b791bab8c71a26a5e10668210ec9d2e7f4c7cea2a1"
+
+# A cluster: HAProxy on each api host routes the API's pools by Patroni's own health checks,
+# so a failover needs no redeploy and no API restart. Writes (ingest, the rollup folder, the
+# migrations' checks) go to cluster_write_port, the leader; the analytics reads go to
+# cluster_read_port, a replica whose replay is within replica_max_lag_bytes of the leader,
+# or else the leader itself.
+cluster_write_port = 5000
+cluster_read_port = 5001
+replica_max_lag_bytes = 16 * 1024 * 1024

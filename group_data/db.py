@@ -21,12 +21,35 @@ postgres_allowed_networks: list[str] = []
 postgres_log_min_duration_ms = 500
 postgres_auto_explain_ms = 1000
 
-# Backups (pgBackRest, tasks/backup.py): WAL archived continuously, so a restore can stop at
-# any moment since the oldest full backup kept. The repository is on the host itself: copy it
-# off the host too (or point repo1 at object storage), or a lost disk takes the backups along.
-backup_repo_path = "/var/lib/pgbackrest"
-backup_retention_full = 2  # full backups kept, with the differentials and WAL they need
-backup_retention_diff = 6
-# systemd calendar expressions (`systemd-analyze calendar` checks one).
-backup_full_schedule = "Sun *-*-* 02:30:00"
-backup_diff_schedule = "Mon..Sat *-*-* 02:30:00"
+
+# A cluster: 2+ db hosts become one Patroni cluster (tasks/patroni.py); one db host stays the
+# plain server above. The timing, in seconds, follows Patroni's rule loop_wait + 2 x
+# retry_timeout <= ttl (4 + 2 x 8 = 20):
+# - patroni_ttl: the leader's lease. A dead leader is replaced about ttl after its last
+#   renewal, so it bounds the write gap of a failover (ttl + promotion + HAProxy's checks).
+#   30 (the default) would put the worst case over 30 s; under 20 a busy etcd risks demoting
+#   a healthy leader.
+# - patroni_loop_wait: how often each member acts; the leader renews its lease this often.
+# - patroni_retry_timeout: how long etcd or PostgreSQL may stall before the leader demotes
+#   itself (it cannot prove it still holds the lease): 8 s rides out a busy machine.
+# - patroni_primary_start_timeout: a crashed primary's PostgreSQL gets this long to come back
+#   before a replica takes over (the default, 300, would be a five-minute outage).
+# - patroni_maximum_lag_on_failover: a replica further behind (bytes) is never promoted.
+patroni_scope = "vedb"
+patroni_ttl = 20
+patroni_loop_wait = 4
+patroni_retry_timeout = 8
+patroni_primary_start_timeout = 15
+patroni_maximum_lag_on_failover = 1024 * 1024
+# Synchronous mode: a commit is acknowledged once one replica has it, so no acknowledged
+# write is lost in a failover (Patroni only promotes the synchronous replica). Not strict:
+# with no replica left the primary goes on alone (writes stay available, unprotected),
+# and takes a new synchronous replica as soon as one streams again.
+patroni_synchronous_mode = True
+patroni_rest_port = 8008
+# The logins Patroni makes (their passwords are cluster secrets).
+postgres_replication_login = "replicator"
+postgres_rewind_login = "rewinder"
+# How long the deploy waits for the cluster to have a leader and this member to be streaming
+# (a bound, not a pause: a first bootstrap takes 10-30 s, a replica's base backup longer).
+patroni_ready_timeout_s = 600

@@ -9,12 +9,33 @@ from pyinfra.operations import files, systemd
 from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
+from tasks.cluster import addresses, group, is_cluster
+from tasks.routing import CLUSTER_CA
 from tasks.service import healthy_service
 from vedb.provision.hostdata import database_url, deploy_secrets, redis_url, tokens_json
 from vedb.templates import render
 
 UNIT = "vedb-api.service"
 REFRESH = "vedb-refresh"
+
+
+def _database_urls(password: str) -> dict[str, str]:
+    """One server: database_host. A cluster: HAProxy on this host, the leader for writes and
+    a replica within the lag bound for reads; and Patroni's REST API for /api/health."""
+    data = host.data
+
+    def url(where: str, port: int) -> str:
+        return database_url(data.postgres_app_login, password, where, port, data.database_name)
+
+    if not is_cluster():
+        return {"database_url": url(data.database_host, data.postgres_port)}
+    rest = group("db")[0].data.patroni_rest_port
+    return {
+        "database_url": url("127.0.0.1", data.cluster_write_port),
+        "read_database_url": url("127.0.0.1", data.cluster_read_port),
+        "patroni_url": ",".join(f"https://{a}:{rest}" for a in addresses("db")),
+        "patroni_cafile": CLUSTER_CA,
+    }
 
 
 def _env_file(env_file: str) -> OperationMeta:
@@ -26,13 +47,7 @@ def _env_file(env_file: str) -> OperationMeta:
             "vedb-api.env.j2",
             root=data.vedb_root,
             pool_max_size=data.api_pool_max_size,
-            database_url=database_url(
-                data.postgres_app_login,
-                secrets.postgres_app_password.get_secret_value(),
-                data.database_host,
-                data.postgres_port,
-                data.database_name,
-            ),
+            **_database_urls(secrets.postgres_app_password.get_secret_value()),
             redis_url=redis_url(
                 secrets.redis_password.get_secret_value(), data.redis_host, data.redis_port
             ),

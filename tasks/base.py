@@ -19,15 +19,15 @@ def base() -> None:
     )
 
 
-def secret_file(name: str, text: str, dest: str) -> OperationMeta:
-    """A file holding secrets: root's, 0600, uploaded through the root-only directory, never
-    through /tmp where another user could read it mid-upload."""
+def secret_file(name: str, text: str, dest: str, owner: str = "root") -> OperationMeta:
+    """A file holding secrets: ``owner``'s, 0600, uploaded through the root-only directory,
+    never through /tmp where another user could read it mid-upload."""
     return files.put(
         name=name,
         src=StringIO(text),
         dest=dest,
-        user="root",
-        group="root",
+        user=owner,
+        group=owner,
         mode="600",
         _temp_dir=host.data.vedb_etc,
     )

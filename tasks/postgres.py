@@ -14,7 +14,9 @@ from pyinfra.operations.util import any_changed
 from yoyo import read_migrations
 
 from tasks.backup import ARCHIVE_COMMAND, backup_config
+from tasks.cluster import is_cluster
 from tasks.nocodb import nocodb_secrets
+from tasks.patroni import is_leader, patroni_member
 from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONLY_ROLE
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
@@ -252,12 +254,26 @@ def _migrate() -> None:
     )
 
 
+@deploy("Database and migrations")
+def _database_and_migrations() -> None:
+    _database()
+    _migrate()
+
+
 @deploy("PostgreSQL")
 def postgres_server() -> None:
     distro = host.get_fact(LinuxDistribution)
     major = postgres_major(distro["name"], distro["major"], host.data.postgres_major)
+    if is_cluster():
+        # Patroni's task installs the member's certificate, which pgBackRest's server uses too.
+        # pyinfra types every @deploy as returning one OperationMeta; this one returns a list.
+        certificates = patroni_member(major=major)
+        backup_config(major, certificates)  # type: ignore[arg-type]
+        # Roles, databases and migrations are written once, on the leader; Patroni's
+        # replication carries them to the replicas.
+        _database_and_migrations(_if=is_leader)
+        return
     _install(major)
     backup_config(major)
     _configure(major)
-    _database()
-    _migrate()
+    _database_and_migrations()

@@ -21,6 +21,7 @@ def render_postgresql_conf(  # noqa: PLR0913 -- the host's facts and data, by na
     auto_explain_ms: int = 1000,
     cluster: str | None = None,
     archive_command: str | None = None,
+    patroni: bool = False,
 ) -> str:
     """The whole file. With ``cluster`` (a Debian cluster name, e.g. "main") it also carries
     the file locations and TLS lines Debian's own postgresql.conf would have held. With
@@ -48,4 +49,5 @@ def render_postgresql_conf(  # noqa: PLR0913 -- the host's facts and data, by na
         auto_explain_ms=auto_explain_ms,
         cluster=cluster,
         archive_command=archive_command,
+        patroni=patroni,
     )

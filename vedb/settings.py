@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="libpq URL of the application database"
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="libpq URL of the analytics reads (a cluster's replicas); default database_url",
+    )
+    patroni_url: str | None = Field(
+        default=None, description="a cluster's Patroni REST API, for /api/health's member list"
+    )
+    patroni_cafile: Path | None = Field(default=None, description="CA of patroni_url's TLS")
     redis_url: str | None = Field(default=None, description="Redis URL of the cache")
     test_database_url: str | None = Field(
         default=None, description="PostgreSQL server the tests use instead of starting one"

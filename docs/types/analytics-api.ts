@@ -459,6 +459,8 @@ export interface components {
         };
         /** Health */
         Health: {
+            /** Cluster */
+            cluster?: components["schemas"]["Member"][] | null;
             /**
              * Database
              * @enum {string}
@@ -543,6 +545,19 @@ export interface components {
             position: number;
             /** Title */
             title: string;
+        };
+        /** Member */
+        Member: {
+            /** Lag Bytes */
+            lag_bytes?: number | null;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** State */
+            state: string;
+            /** Timeline */
+            timeline?: number | null;
         };
         /** MonthlyActiveUsers */
         MonthlyActiveUsers: {

@@ -65,34 +65,40 @@ class Deployment:
             *(f"{key} = {json.dumps(value)}" for key, value in data.items()),
         ]
         self.inventory_file.write_text("\n".join(lines) + "\n")
-        env = {
-            **os.environ,
-            "VEDB_INVENTORY_FILE": str(self.inventory_file),
-            "VEDB_SECRETS_FILE": str(self.secrets_file),
-        }
-        pyinfra = str(Path(sys.executable).parent / "pyinfra")
-        started = time.monotonic()
-        result = subprocess.run(
-            [pyinfra, "--json", "-y", "inventory.py", "deploy.py"],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=False,
-        )
-        try:
-            results = json.loads(result.stdout).get("results") or {}
-        except json.JSONDecodeError:
-            results = {}
-        run = DeployRun(
-            result.returncode, result.stderr + result.stdout, results, time.monotonic() - started
-        )
-        print(
-            f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
-            f"{len(run.changed())} operations changed"
-        )
-        return run
+        return run_pyinfra(self.inventory_file, self.secrets_file)
+
+
+def run_pyinfra(inventory_file: Path, secrets_file: Path, timeout_s: float = 1200) -> DeployRun:
+    """`pyinfra --json -y inventory.py deploy.py` from the repository, at the hosts of
+    ``inventory_file`` (VEDB_INVENTORY_FILE)."""
+    env = {
+        **os.environ,
+        "VEDB_INVENTORY_FILE": str(inventory_file),
+        "VEDB_SECRETS_FILE": str(secrets_file),
+    }
+    pyinfra = str(Path(sys.executable).parent / "pyinfra")
+    started = time.monotonic()
+    result = subprocess.run(
+        [pyinfra, "--json", "-y", "inventory.py", "deploy.py"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    try:
+        results = json.loads(result.stdout).get("results") or {}
+    except json.JSONDecodeError:
+        results = {}
+    run = DeployRun(
+        result.returncode, result.stderr + result.stdout, results, time.monotonic() - started
+    )
+    print(
+        f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
+        f"{len(run.changed())} operations changed"
+    )
+    return run
 
 
 @pytest.fixture(scope="package")

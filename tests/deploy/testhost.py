@@ -129,10 +129,10 @@ class Guest:
         return result.stdout
 
 
-def _prepare_root(root: Path, public_key: str) -> None:
+def prepare_root(root: Path, public_key: str, hostname: str = NAME) -> None:
     """What a provider's image has: SSH access, a name, DNS, and this machine's mirrors and
     CA bundle (outbound HTTPS here goes through an egress proxy with its own CA)."""
-    (root / "etc/hostname").write_text(f"{NAME}\n")
+    (root / "etc/hostname").write_text(f"{hostname}\n")
     ssh_dir = root / "root/.ssh"
     ssh_dir.mkdir(mode=0o700, exist_ok=True)
     (ssh_dir / "authorized_keys").write_text(public_key)
@@ -200,7 +200,7 @@ def _network_down(previous_forward: str | None) -> None:
         Path("/proc/sys/net/ipv4/ip_forward").write_text(f"{previous_forward}\n")
 
 
-def _wait_for_ssh(host: Guest, nspawn: subprocess.Popen[bytes], log: Path) -> None:
+def wait_for_ssh(host: Guest, nspawn: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + BOOT_TIMEOUT_S
     while time.monotonic() < deadline:
         if nspawn.poll() is not None:
@@ -215,7 +215,7 @@ def _wait_for_ssh(host: Guest, nspawn: subprocess.Popen[bytes], log: Path) -> No
         raise RuntimeError(f"the guest's systemd says {state!r}")
 
 
-def _launch(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+def launch(command: list[str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             command,
@@ -238,12 +238,12 @@ def _reboot(
     if code != 133:
         raise RuntimeError(f"systemd-nspawn exited {code} on reboot, not 133:\n{log.read_text()}")
     run("ip", "netns", "exec", NAME, "nft", "flush", "ruleset")
-    again = _launch(command, log)
-    _wait_for_ssh(host, again, log)
+    again = launch(command, log)
+    wait_for_ssh(host, again, log)
     return again
 
 
-def _stop(nspawn: subprocess.Popen[bytes]) -> None:
+def stop(nspawn: subprocess.Popen[bytes]) -> None:
     if nspawn.poll() is None:
         nspawn.send_signal(signal.SIGTERM)  # nspawn asks the guest's systemd to power off
         try:
@@ -294,7 +294,7 @@ def booted_host() -> Iterator[Guest]:
         run("mount", "-t", "tmpfs", "-o", "size=6g,mode=755", "vedb-testhost", str(root))
         run("tar", "--zstd", "-xf", str(archive), "-C", str(root), timeout=120)
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key))
-        _prepare_root(root, (work / "id_ed25519.pub").read_text())
+        prepare_root(root, (work / "id_ed25519.pub").read_text())
         previous_forward = _network_up()
         log = work / "nspawn.log"
         command = [
@@ -311,7 +311,7 @@ def booted_host() -> Iterator[Guest]:
             NAME,
             "--console=read-only",
         ]
-        nspawn = _launch(command, log)
+        nspawn = launch(command, log)
         known_hosts = work / "known_hosts"
         known_hosts.touch()
         host = Guest(ADDRESS, key, known_hosts, root)
@@ -322,11 +322,11 @@ def booted_host() -> Iterator[Guest]:
             nspawn = _reboot(host, nspawn, command, log)
 
         host.reboot = reboot
-        _wait_for_ssh(host, nspawn, log)
+        wait_for_ssh(host, nspawn, log)
         yield host
     finally:
         if nspawn is not None:
-            _stop(nspawn)
+            stop(nspawn)
         _network_down(previous_forward)
         run("umount", str(root), check=False)
         if str(root) in Path("/proc/mounts").read_text():

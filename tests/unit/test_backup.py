@@ -94,8 +94,10 @@ def test_archiving_is_on_only_with_a_command() -> None:
 
 def test_pgbackrest_config_and_backup_units() -> None:
     conf = render(
-        "pgbackrest.conf.j2", host="db1", stanza="vedb", repo_path="/var/lib/pgbackrest",
-        retention_full=2, retention_diff=6, data_directory="/var/lib/postgresql/15/main", port=5432,
+        "pgbackrest.conf.j2", host="db1", role="single", stanza="vedb",
+        repo_path="/var/lib/pgbackrest", retention_full=2, retention_diff=6,
+        data_directory="/var/lib/postgresql/15/main", port=5432,
+        lock_path="/var/lib/pgbackrest/lock", members=[{"host": None}],
     )  # fmt: skip
     assert "[vedb]\npg1-path=/var/lib/postgresql/15/main\n" in conf
     assert "repo1-retention-full=2\n" in conf and "lock-path=/var/lib/pgbackrest/lock" in conf

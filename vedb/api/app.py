@@ -31,6 +31,7 @@ from vedb.api.events import events_router
 from vedb.api.fast_path import CachedAnswers
 from vedb.api.folding import folding
 from vedb.api.metrics import Metrics
+from vedb.api.patroni import Member, cluster_members
 from vedb.settings import Settings
 
 HEAD_SQL = "SELECT migration_id FROM _yoyo_migration ORDER BY applied_at_utc DESC LIMIT 1"
@@ -42,6 +43,8 @@ class Health(BaseModel):
     redis: Literal["up", "down", "not configured"]
     migration_head: str | None
     version: str
+    # A cluster's members as Patroni reports them; None on a single server.
+    cluster: list[Member] | None = None
 
 
 def _pool(settings: Settings, url: str, role: str, name: str) -> AsyncConnectionPool[Any]:
@@ -77,7 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        read_pool = _pool(settings, database_url, READONLY_ROLE, "analytics")
+        read_url = settings.read_database_url or database_url
+        read_pool = _pool(settings, read_url, READONLY_ROLE, "analytics")
         write_pool = _pool(settings, database_url, APP_ROLE, "ingest")
         client = (
             redis_client(settings.redis_url, settings.redis_timeout_s)
@@ -198,6 +202,7 @@ def _add_operations(app: FastAPI) -> None:
             redis=redis_state,
             migration_head=head,
             version=__version__,
+            cluster=await cluster_members(request.app.state.settings),
         )
         return JSONResponse(body.model_dump(), 503 if database == "down" else 200)
 

@@ -8,7 +8,7 @@ Either a file named by VEDB_INVENTORY_FILE:
 
     [hosts."203.0.113.10"]
     environment = "production"      # staging or production
-    roles = ["db", "cache", "api"]  # default: all of them
+    roles = ["db", "cache", "api"]  # the default; also "etcd", "backup" (a cluster)
     postgres_allowed_networks = ["10.0.0.0/24"]   # any other key is host data
 
 or, for one-box hosts, VEDB_DEPLOY_HOSTS="production:203.0.113.10,staging:198.51.100.7" with
@@ -25,7 +25,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 ENVIRONMENTS = ("staging", "production")
-ROLES = ("db", "cache", "api")
+# etcd: a member of the cluster's DCS (3 or 5 hosts; they may be the db hosts); backup: the
+# pgBackRest repository host. A host without `roles` takes the one-box roles.
+ROLES = ("db", "cache", "api", "etcd", "backup")
+DEFAULT_ROLES = ("db", "cache", "api")
 SSH_VARIABLES = {
     "VEDB_SSH_USER": "ssh_user",
     "VEDB_SSH_KEY": "ssh_key",
@@ -59,7 +62,7 @@ def _host(name: str, spec: Mapping[str, Any], defaults: Mapping[str, Any], where
             f"{where}: host {name!r} has environment {environment!r}; "
             f"use one of {', '.join(ENVIRONMENTS)}"
         )
-    roles = data.pop("roles", list(ROLES))
+    roles = data.pop("roles", list(DEFAULT_ROLES))
     if not isinstance(roles, list) or not roles or set(roles) - set(ROLES):
         raise InventoryError(
             f"{where}: host {name!r} has roles {roles!r}; choose from {', '.join(ROLES)}"

@@ -41,6 +41,13 @@ class DeploySecrets(BaseSettings):
     nocodb_db_password: SecretStr | None = None
     nocodb_jwt_secret: SecretStr | None = None
     nocodb_admin_password: SecretStr | None = None
+    # A cluster (2+ db hosts): the logins Patroni makes for streaming replication and for
+    # pg_rewind, the password of Patroni's REST API for changes (switchover, restart), and the
+    # seed every cluster certificate is derived from (vedb/provision/cluster_tls.py).
+    postgres_replication_password: SecretStr | None = None
+    postgres_rewind_password: SecretStr | None = None
+    patroni_rest_password: SecretStr | None = None
+    cluster_tls_seed: SecretStr | None = None
     # The proxy's TLS pair, PEM. Without them the deploy makes a self-signed one on the host.
     tls_certificate: SecretStr | None = None
     tls_private_key: SecretStr | None = None
@@ -65,6 +72,10 @@ class DeploySecrets(BaseSettings):
         "nocodb_db_password",
         "nocodb_jwt_secret",
         "nocodb_admin_password",
+        "postgres_replication_password",
+        "postgres_rewind_password",
+        "patroni_rest_password",
+        "cluster_tls_seed",
     )
     @classmethod
     def strong_and_plain(cls, value: SecretStr | None) -> SecretStr | None:
@@ -152,6 +163,10 @@ def new_secrets_toml(tokens: dict[str, tuple[str, ...]] | None = None) -> str:
         "redis_password",
         "nocodb_db_password",
         "nocodb_jwt_secret",
+        "postgres_replication_password",
+        "postgres_rewind_password",
+        "patroni_rest_password",
+        "cluster_tls_seed",
     ):
         lines.append(f'{name} = "{random.token_urlsafe(24)}"')
     lines.append(f'nocodb_admin_password = "{random.token_urlsafe(24)}-Nc9"')
@@ -160,6 +175,25 @@ def new_secrets_toml(tokens: dict[str, tuple[str, ...]] | None = None) -> str:
         listed = ", ".join(f'"{scope}"' for scope in scopes)
         lines += [f"# {name}", f'"{random.token_urlsafe(32)}" = [{listed}]']
     return "\n".join(lines) + "\n"
+
+
+CLUSTER_SECRETS = (
+    "postgres_replication_password",
+    "postgres_rewind_password",
+    "patroni_rest_password",
+    "cluster_tls_seed",
+)
+
+
+def cluster_secrets(secrets: DeploySecrets) -> dict[str, str]:
+    """The values a cluster needs; a secrets file made before clusters existed lacks them."""
+    values = {name: getattr(secrets, name) for name in CLUSTER_SECRETS}
+    if missing := [name for name, value in values.items() if value is None]:
+        raise SecretsError(
+            f"a cluster (2+ db hosts) needs {', '.join(missing)} in the deploy secrets: add "
+            "each as a random value of 24+ characters (`vedb secrets new` writes them all)"
+        )
+    return {name: value.get_secret_value() for name, value in values.items()}
 
 
 def write_new_secrets(path: Path, tokens: dict[str, tuple[str, ...]] | None = None) -> None:
