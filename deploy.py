@@ -16,7 +16,7 @@ from pyinfra.context import host
 from tasks.api import api_service, refresh_timer
 from tasks.backup import backups, repository
 from tasks.base import base
-from tasks.cluster import is_cluster
+from tasks.cluster import cluster_barrier, is_cluster
 from tasks.etcd import etcd_member
 from tasks.firewall import firewall
 from tasks.hardening import file_integrity, hardening
@@ -39,6 +39,8 @@ if {"db", "api", "backup"} & set(host.groups):
 if "db" in host.groups:
     postgres_server()
     backups()
+if is_cluster():
+    cluster_barrier()  # every cluster host, here: api and backup hosts wait for the database
 if "backup" in host.groups:
     repository()
 if "cache" in host.groups:

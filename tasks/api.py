@@ -9,8 +9,7 @@ from pyinfra.operations import files, systemd
 from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
-from tasks.cluster import addresses, group, is_cluster
-from tasks.routing import CLUSTER_CA
+from tasks.cluster import CLUSTER_CA, addresses, group, is_cluster
 from tasks.service import healthy_service
 from vedb.provision.hostdata import database_url, deploy_secrets, redis_url, tokens_json
 from vedb.templates import render

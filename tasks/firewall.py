@@ -31,6 +31,7 @@ def cluster_rules() -> list[dict[str, object]]:
             [*db, *api],
             [data.postgres_port, data.patroni_rest_port],
         )
+        allow("Patroni's REST API: the backup host asks who leads", repo, [data.patroni_rest_port])
         allow("pgBackRest's TLS server: the repository host", repo, [_tls_port()])
     if "etcd" in roles:
         allow(

@@ -9,14 +9,12 @@ from pyinfra.api.deploy import deploy
 from pyinfra.context import host
 from pyinfra.operations import apt, files, server
 
-from tasks.cluster import address, group, install_certificate, member_name, secrets
+from tasks.cluster import address, group, install_certificate, member_name
 from tasks.service import kept_running
-from vedb.provision.cluster_tls import ca_pem
 from vedb.templates import render
 
 TLS = "/etc/haproxy/vedb-tls"
 CONFIG = "/etc/haproxy/haproxy.cfg"
-CLUSTER_CA = "/usr/local/share/vedb/cluster-ca.crt"  # public: the API checks Patroni with it
 
 
 @deploy("Cluster routing (HAProxy)")
@@ -29,13 +27,6 @@ def cluster_routing() -> None:
         cache_time=data.apt_cache_seconds,
     )
     certificates = install_certificate("haproxy", TLS)
-    files.directory(name="/usr/local/share/vedb", path="/usr/local/share/vedb", mode="755")
-    files.put(
-        name="Install the cluster CA for the API (it asks Patroni who leads)",
-        src=StringIO(ca_pem(secrets()["cluster_tls_seed"])),
-        dest=CLUSTER_CA,
-        mode="644",
-    )
     db = group("db")
     config = files.put(
         name="Render haproxy.cfg: the leader on the write port, replicas on the read port",

@@ -37,6 +37,7 @@ TOOLS = {
     "pebble": "pebble",
     "pebble-challtestsrv": "pebble",
     "openssl": "openssl",
+    "nmap": "nmap",  # the cluster test's port scan of five guests
 }
 BOOT_TIMEOUT_S = 90
 
@@ -196,7 +197,9 @@ def _network_down(previous_forward: str | None) -> None:
     run("ip", "netns", "del", NAME, check=False)
     run("ip", "link", "del", f"vh-{NAME}"[:15], check=False)
     run("nft", "delete", "table", "ip", NAME.replace("-", "_"), check=False)
-    if previous_forward is not None:
+    # The cluster test's guests forward too: leave forwarding on while they run.
+    lab = run("ip", "link", "show", "vedb-lab", check=False).returncode == 0
+    if previous_forward is not None and not lab:
         Path("/proc/sys/net/ipv4/ip_forward").write_text(f"{previous_forward}\n")
 
 

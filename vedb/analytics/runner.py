@@ -92,7 +92,17 @@ class Analytics:
         return await self.cache.get_or_compute(query, params, compute)
 
     async def _fetch(self, query: Query, params: dict[str, int | None]) -> list[dict[str, Any]]:
-        self.executions += 1
-        async with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(query.sql, params)
-            return await cur.fetchall()
+        # A read is safe to repeat: one whose connection was lost (a replica leaving the
+        # rotation in a failover, a server restart) runs once more on a fresh connection.
+        for attempt in range(2):
+            self.executions += 1
+            try:
+                async with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+                    await cur.execute(query.sql, params)
+                    return await cur.fetchall()
+            except psycopg.errors.QueryCanceled:
+                raise  # the statement timeout: the same query would only time out again
+            except psycopg.OperationalError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")

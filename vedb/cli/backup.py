@@ -154,7 +154,11 @@ def restore_command(
     try:
         data_dir = restore(target, into, moment, timeout)
         restored = _fingerprint_at(str(data_dir), SCRATCH_PORT, target.database)
-        live = _fingerprint_at(target.socket_dir, target.port, target.database)
+        live = (  # a cluster's backup host has no live database beside the restored one
+            _fingerprint_at(target.socket_dir, target.port, target.database)
+            if target.has_live_cluster()
+            else {}
+        )
     except BackupError as exc:
         raise fail(str(exc)) from None
     _report(into, restored, live, as_json)

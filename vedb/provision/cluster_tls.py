@@ -5,12 +5,16 @@ peers and clients, Patroni's REST API (HAProxy's checks), PostgreSQL's replicati
 pg_rewind, and pgBackRest between the database hosts and the repository host.
 
 Nothing is stored but the seed: the CA's key and each host's key are derived from it (HKDF),
-and Ed25519 signatures are deterministic, so the same seed and host always give the same
-bytes. A second deploy therefore changes no certificate, and no CA key ever lands on a host.
+and the CA signs with deterministic ECDSA (RFC 6979), so the same seed and host always give
+the same bytes. A second deploy therefore changes no certificate, and no CA key ever lands
+on a host. ECDSA P-256 with SHA-256, not Ed25519: libpq's SCRAM channel binding hashes the
+server certificate with its signature's digest, and Ed25519 has none ("could not find digest
+for NID UNDEF").
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import ipaddress
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -35,11 +39,16 @@ class HostCertificate:
     ca_pem: str
 
 
-def _key(seed: str, purpose: str) -> Ed25519PrivateKey:
-    material = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"vedb-cluster-tls", info=purpose.encode()
+# The order of P-256's group: a private key is a number in [1, N - 1].
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+def _key(seed: str, purpose: str) -> ec.EllipticCurvePrivateKey:
+    material = HKDF(  # 48 bytes: reduced modulo the order, the bias is negligible (2^-128)
+        algorithm=hashes.SHA256(), length=48, salt=b"vedb-cluster-tls", info=purpose.encode()
     ).derive(seed.encode())
-    return Ed25519PrivateKey.from_private_bytes(material)
+    secret = int.from_bytes(material, "big") % (P256_ORDER - 1) + 1
+    return ec.derive_private_key(secret, ec.SECP256R1())
 
 
 def _serial(text: str) -> int:
@@ -50,7 +59,7 @@ def _pem(certificate: x509.Certificate) -> str:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def _ca(seed: str) -> tuple[Ed25519PrivateKey, x509.Certificate]:
+def _ca(seed: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = _key(seed, "ca")
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME)])
     certificate = (
@@ -76,7 +85,7 @@ def _ca(seed: str) -> tuple[Ed25519PrivateKey, x509.Certificate]:
             ),
             critical=True,
         )
-        .sign(key, None)
+        .sign(key, hashes.SHA256(), ecdsa_deterministic=True)
     )
     return key, certificate
 
@@ -94,10 +103,11 @@ def host_certificate(seed: str, name: str, addresses: list[str]) -> HostCertific
     key = _key(seed, f"host:{name}")
     alternatives: list[x509.GeneralName] = []
     for address in dict.fromkeys(addresses):
-        try:
+        with contextlib.suppress(ValueError):  # a DNS name
             alternatives.append(x509.IPAddress(ipaddress.ip_address(address)))
-        except ValueError:
-            alternatives.append(x509.DNSName(address))
+        # Also as a DNS name, even an IP address: pgBackRest 2.45 matches a host against the
+        # DNS names alone ("unable to find hostname '10.0.0.5' in certificate").
+        alternatives.append(x509.DNSName(address))
     certificate = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
@@ -114,7 +124,7 @@ def host_certificate(seed: str, name: str, addresses: list[str]) -> HostCertific
             ),
             critical=False,
         )
-        .sign(ca_key, None)
+        .sign(ca_key, hashes.SHA256(), ecdsa_deterministic=True)
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
