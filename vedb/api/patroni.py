@@ -45,15 +45,20 @@ def _fetch(url: str, cafile: str | None) -> dict[str, Any]:
         return document
 
 
-async def cluster_members(settings: Settings) -> list[Member] | None:
-    """Each member of every Patroni URL tried in turn (comma-separated): the first member that
-    answers speaks for the cluster. None when no cluster is configured, [] when none answers."""
+def members_now(settings: Settings) -> list[Member] | None:
+    """:func:`cluster_members`, for a caller without an event loop (the CLI)."""
     if not settings.patroni_url:
         return None
     cafile = str(settings.patroni_cafile) if settings.patroni_cafile else None
     for url in settings.patroni_url.split(","):
         try:
-            return members_of(await asyncio.to_thread(_fetch, url.strip().rstrip("/"), cafile))
+            return members_of(_fetch(url.strip().rstrip("/"), cafile))
         except (urllib.error.URLError, OSError, ValueError):
             continue
     return []
+
+
+async def cluster_members(settings: Settings) -> list[Member] | None:
+    """Each member of every Patroni URL tried in turn (comma-separated): the first member that
+    answers speaks for the cluster. None when no cluster is configured, [] when none answers."""
+    return await asyncio.to_thread(members_now, settings)

@@ -9,6 +9,7 @@ import psycopg
 import typer
 from rich.table import Table
 
+from vedb.api.patroni import Member, members_now
 from vedb.cli.app import app, database_url, fail, load_settings, out
 from vedb.databases import redact
 from vedb.dbhealth.checks import Thresholds
@@ -39,6 +40,18 @@ def health_table(report: Report) -> Table:
     return table
 
 
+def members_table(members: list[Member]) -> Table:
+    table = Table(title="Cluster members (Patroni)", caption="lag: bytes behind the leader")
+    for header in ("member", "role", "state", "timeline", "lag"):
+        table.add_column(header)
+    for m in members:
+        lag = "" if m.lag_bytes is None else f"{m.lag_bytes:,}"
+        table.add_row(m.name, m.role, m.state, str(m.timeline or ""), lag)
+    if not members:
+        table.add_row("[bold red]no member answers[/]", "", "", "", "")
+    return table
+
+
 @app.command()
 def health(
     as_json: Annotated[
@@ -53,16 +66,23 @@ def health(
 ) -> None:
     """PgHero's checks for this database: cache hit rates, slow and long queries, connections,
     index advice, bloat, vacuum, wraparound, sequences, replicas. Exit 1 on a critical one."""
-    url = database_url(load_settings())
+    settings = load_settings()
+    url = database_url(settings)
     thresholds = Thresholds(idle_in_transaction_s=idle_in_transaction_s, long_query_s=long_query_s)
     try:
         with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
             report = run_checks(conn, thresholds)
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    members = members_now(settings)  # a cluster's (VEDB_PATRONI_URL), else None
     if as_json:
-        print(json.dumps(report.to_json(), indent=2, default=str))
+        document = report.to_json()
+        if members is not None:
+            document["cluster"] = [m.model_dump() for m in members]
+        print(json.dumps(document, indent=2, default=str))
     else:
         out.print(health_table(report))
+        if members is not None:
+            out.print(members_table(members))
     if report.status == "critical":
         raise typer.Exit(1)
