@@ -31,6 +31,9 @@ HOST_DATA: dict[str, Any] = {
     "postgres_allowed_networks": ["10.232.0.1/32"],
     "firewall_ssh_new_per_minute": 1000,  # the tests open an SSH connection per check
     "nocodb": False,  # the single-host test covers NocoDB; this one saves its build
+    # All the test's traffic comes from one address: 20 requests a second would be the limit.
+    "proxy_rate_per_second": 500,
+    "proxy_rate_burst": 1000,
 }
 
 
@@ -47,6 +50,7 @@ class ClusterDeployment:
         write_new_secrets(self.secrets_file)
         self.secrets = load_secrets(self.secrets_file)
         self.inventory_file = self.workdir / "inventory.toml"
+        (self.workdir / "known_hosts").touch()
 
     def address(self, name: str) -> str:
         return self.lab[name].address
@@ -57,8 +61,8 @@ class ClusterDeployment:
             "[defaults]",
             'ssh_user = "root"',
             f'ssh_key = "{key}"',
-            'ssh_known_hosts_file = "/dev/null"',
-            'ssh_strict_host_key_checking = "no"',
+            f'ssh_known_hosts_file = "{self.workdir / "known_hosts"}"',
+            'ssh_strict_host_key_checking = "accept-new"',
             *(f"{k} = {json.dumps(v)}" for k, v in {**HOST_DATA, **host_data}.items()),
             "",
         ]

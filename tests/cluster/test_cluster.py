@@ -228,14 +228,7 @@ def test_failover_when_the_leaders_guest_loses_power(
     lost = acknowledged_lost(cluster, load)
     failed = load.failed_reads(cut)
     new = leader(cluster, down={old})
-    print(f"\nfailover: {old} lost power; {new} leads")
-    print(f"failover write gap: {gap:.1f} s")
-    print(f"acknowledged events lost: {lost}")
-    print(f"failed analytics reads: {len(failed)}")
-    assert new != old
-    assert lost == 0
-    assert not failed, [a.detail for a in failed[:5]]
-    cluster.lab.start(old)
+    cluster.lab.start(old)  # before any assertion: the later tests need all three members
     rejoined = wait_for(
         f"{old} back as a streaming replica",
         REJOIN_BOUND_S,
@@ -247,7 +240,14 @@ def test_failover_when_the_leaders_guest_loses_power(
             for m in members(cluster)
         ),
     )
+    print(f"\nfailover: {old} lost power; {new} leads")
+    print(f"failover write gap: {gap:.1f} s")
+    print(f"acknowledged events lost: {lost}")
+    print(f"failed analytics reads: {len(failed)}")
     print(f"old primary rejoined as a replica: {rejoined:.0f} s after its boot")
+    assert new != old
+    assert lost == 0
+    assert not failed, [a.detail for a in failed[:5]]
 
 
 def test_switchover_under_traffic(cluster: ClusterDeployment, seeded: list[int]) -> None:
