@@ -8,6 +8,7 @@ import uuid
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 _SAFE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -19,7 +20,16 @@ def with_database(url: str, dbname: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its password masked, for messages and logs."""
+    """The URL (or key=value conninfo) with its password masked, for messages and logs."""
+    if "://" not in url:
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.ProgrammingError:
+            return "(an unreadable conninfo)"
+        if "password" not in params:
+            return url
+        params["password"] = "***"  # noqa: S105 -- the mask, not a password
+        return make_conninfo(**params)  # type: ignore[arg-type]
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
         return url

@@ -24,6 +24,7 @@ SCRATCH_ROOT = Path("/var/lib/postgresql/vedb-restore")
 SCRATCH_PORT = 5432  # names its socket file only: the scratch cluster has its own socket dir
 SCRATCH_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 KINDS = ("full", "diff", "incr")
+CHECK_TIMEOUT_S = 120  # on a repository host, how long `check` may try the database hosts
 
 
 class BackupError(RuntimeError):
@@ -63,11 +64,15 @@ def scratch_dir(name: str) -> Path:
     return SCRATCH_ROOT / name
 
 
-def _pgbackrest(target: Target, *args: str) -> None:
+def _pgbackrest(target: Target, *args: str, timeout_s: float | None = None) -> None:
     # Progress to stderr: stdout carries only the result (JSON with --json), even over SSH.
     logging = ["--log-level-console=off", "--log-level-stderr=info"]
     command = [PGBACKREST, f"--stanza={target.stanza}", *logging, *args]
-    if subprocess.run(command, check=False).returncode != 0:
+    try:
+        code = subprocess.run(command, check=False, timeout=timeout_s).returncode
+    except subprocess.TimeoutExpired:
+        raise BackupError(f"`{' '.join(command)}` gave no answer in {timeout_s:.0f} s") from None
+    if code != 0:
         raise BackupError(f"`{' '.join(command)}` failed (its log is above)")
 
 
@@ -131,10 +136,12 @@ def restore(target: Target, name: str, moment: datetime | None, timeout_s: float
     # Switches WAL and waits until the segment is archived: changes up to now are restorable.
     # On a cluster's repository host the database hosts may be gone (that is when a restore
     # matters most): then it restores what the repository already holds.
+    live = target.has_live_cluster()
     try:
-        _pgbackrest(target, "check")
+        # Dead hosts answer nothing: pgBackRest would wait out its protocol timeout (30 min).
+        _pgbackrest(target, "check", timeout_s=None if live else CHECK_TIMEOUT_S)
     except BackupError:
-        if target.has_live_cluster():
+        if live:
             raise
         print(
             "pgbackrest check failed (no database host answers): restoring from what the "

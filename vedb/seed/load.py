@@ -204,6 +204,10 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
     report = LoadReport()
     started = time.perf_counter()
     with conn.transaction():
+        # The rollups' lock first, before any table lock: the API's folder takes it and then
+        # reads these tables, so taking it after the TRUNCATE below deadlocked with a fold
+        # that had begun in between (seen on a busy machine).
+        conn.execute("SELECT analytics.lock_rollups()")
         # Generous memory for sorting index builds, within this transaction only.
         conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
         conn.execute("SET LOCAL work_mem = '256MB'")  # the joins that validate foreign keys
