@@ -24,6 +24,8 @@ SCRATCH_ROOT = Path("/var/lib/postgresql/vedb-restore")
 SCRATCH_PORT = 5432  # names its socket file only: the scratch cluster has its own socket dir
 SCRATCH_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 KINDS = ("full", "diff", "incr")
+REMOTE_PG1_OPTIONS = ("host", "host-type", "host-port", "host-ca-file", "host-cert-file",
+                      "host-key-file")  # fmt: skip
 CHECK_TIMEOUT_S = 120  # on a repository host, how long `check` may try the database hosts
 
 
@@ -149,14 +151,27 @@ def restore(target: Target, name: str, moment: datetime | None, timeout_s: float
             file=sys.stderr,
         )
     SCRATCH_ROOT.mkdir(mode=0o700, exist_ok=True)
-    recovery = [] if moment is None else ["--type=time", f"--target={moment.isoformat(sep=' ')}"]
+    # Without a time, the default recovery replays to the archive's end and promotes; a
+    # --target-action is only valid with a target.
+    recovery = (
+        []
+        if moment is None
+        else [
+            "--type=time",
+            f"--target={moment.isoformat(sep=' ')}",
+            "--target-action=promote",
+        ]
+    )
+    # A cluster's repository host names the database hosts as pg1..pgN: the scratch copy is
+    # local, so pg1's remote settings are reset for this restore.
+    local = [] if live else [f"--reset-pg1-{o}" for o in REMOTE_PG1_OPTIONS]
     log = SCRATCH_ROOT / f"{name}.log"
     try:
         _pgbackrest(
             target,
             f"--pg1-path={data_dir}",
+            *local,
             *recovery,
-            "--target-action=promote",
             "--archive-mode=off",  # the scratch copy must never push WAL into the repository
             "restore",
         )
