@@ -470,6 +470,7 @@ def test_a_rotated_password_is_applied_and_the_api_follows(
     old = deployment.secrets.postgres_app_password.get_secret_value()
     new, rotated = rotate(deployment, old)
     assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
+        "Database and migrations | "
         "Login role vedb_api in vedb_app, vedb_readonly, vedb_monitor, password from secrets",
         "Write the API's env file (0600, from secrets)",
         "Restart the API for the new release or configuration",
@@ -488,7 +489,7 @@ def test_a_rotated_reader_password_reaches_nocodb(
     old = deployment.secrets.postgres_readonly_password.get_secret_value()
     _, rotated = rotate(deployment, old)
     assert {op.split(" | ", 1)[1] for op in rotated.changed()} == {
-        "Login role vedb_reader in vedb_readonly, password from secrets",
+        "Database and migrations | Login role vedb_reader in vedb_readonly, password from secrets",
         "Write NocoDB's env file (0600, from secrets)",
         "Restart NocoDB for a new app or configuration",
         "Wait until NocoDB answers /api/v1/health",

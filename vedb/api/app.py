@@ -221,7 +221,9 @@ def _add_operations(app: FastAPI) -> None:
             version=__version__,
             cluster=await cluster_members(request.app.state.settings),
         )
-        return JSONResponse(body.model_dump(), 503 if database == "down" else 200)
+        # A single server's answer stays as it was: "cluster" only where there is one.
+        document = body.model_dump(exclude={"cluster"} if body.cluster is None else None)
+        return JSONResponse(document, 503 if database == "down" else 200)
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     async def metrics(request: Request) -> Response:
