@@ -98,5 +98,9 @@ def cluster(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> ClusterDeploy
 @pytest.fixture(scope="package")
 def first_run(cluster: ClusterDeployment) -> DeployRun:
     run = cluster.run()
-    assert run.returncode == 0, run.output[-8000:]
+    # pyinfra's log names the failing step; the JSON after it only lists what came later.
+    lines = run.output.splitlines()
+    failing = [i for i, line in enumerate(lines) if "Error" in line and line.startswith("    [")]
+    context = "\n".join(lines[max(0, failing[0] - 30) : failing[0] + 5]) if failing else ""
+    assert run.returncode == 0, context or run.output[-8000:]
     return run
