@@ -223,7 +223,10 @@ def patroni_member(major: int) -> list[OperationMeta]:
         # /health answers 200 once this member's PostgreSQL runs: the first leader right after
         # initdb, a replica once it cloned the leader. Then the cluster has its leader.
         name="Wait until this member's PostgreSQL runs (a new replica first clones the leader)",
-        commands=[f"{wait} {rest_url('/health')} {data.patroni_ready_timeout_s} {PG_TLS}/ca.crt"],
+        commands=[
+            f"{wait} {rest_url('/health')} {data.patroni_ready_timeout_s} {PG_TLS}/ca.crt"
+            " --unit patroni"
+        ],
         _if=any_changed(started, reloaded),
     )
     return certificates

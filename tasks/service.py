@@ -47,7 +47,7 @@ def healthy_service(  # noqa: PLR0913 -- the names the deploy's log shows, by ke
         name=f"Wait until {health_name}",
         commands=[
             f"{host.data.vedb_root}/venv/bin/python -m vedb.provision.wait_healthy "
-            f"{health_url} {timeout_s}"
+            f"{health_url} {timeout_s} --unit {unit}"
         ],
         _if=any_changed(started, restarted),
     )
