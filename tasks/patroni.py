@@ -17,17 +17,14 @@ from pyinfra.api.deploy import deploy
 from pyinfra.api.facts import FactBase
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
-from pyinfra.facts.hardware import Cpus, Memory
 from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
 
-from tasks.backup import ARCHIVE_COMMAND
 from tasks.base import secret_file
 from tasks.cluster import address as private_address
 from tasks.cluster import addresses, install_certificate, member_name, secrets
-from vedb.pgconf import render_postgresql_conf
+from tasks.tuned import tuned_conf, tuned_settings
 from vedb.templates import render
-from vedb.tuning import postgres_settings
 
 PG_TLS = "/etc/postgresql/vedb-tls"
 CONFIG = "/etc/patroni/config.yml"
@@ -63,15 +60,7 @@ def is_leader() -> bool:
 
 def _config_text(major: int) -> str:
     data, values = host.data, secrets()
-    memory_mb = data.postgres_memory_mb or host.get_fact(Memory)
-    tuned = postgres_settings(
-        memory_mb,
-        host.get_fact(Cpus),
-        data.postgres_disk,
-        data.postgres_profile,
-        major,
-        data.postgres_max_connections,
-    )
+    tuned = tuned_settings(major)
     data_dir = f"/var/lib/postgresql/{major}/{data.postgres_cluster}"
     return render(
         "cluster/patroni.yml.j2",
@@ -120,22 +109,7 @@ def _postgres_files(major: int) -> list[OperationMeta]:
     )
     conf = files.put(
         name="Render the tuned postgresql.conf (Patroni's custom_conf)",
-        src=StringIO(
-            render_postgresql_conf(
-                host=host.name,
-                memory_mb=data.postgres_memory_mb or host.get_fact(Memory),
-                cpus=host.get_fact(Cpus),
-                disk=data.postgres_disk,
-                profile=data.postgres_profile,
-                pg_major=major,
-                max_connections=data.postgres_max_connections,
-                log_min_duration_ms=data.postgres_log_min_duration_ms,
-                auto_explain_ms=data.postgres_auto_explain_ms,
-                cluster=data.postgres_cluster,
-                archive_command=ARCHIVE_COMMAND,
-                patroni=True,
-            )
-        ),
+        src=StringIO(tuned_conf(major, patroni=True)),
         dest=f"{conf_dir}/postgresql.conf",
         user="postgres",
         group="postgres",

@@ -7,18 +7,17 @@ from pyinfra.api.deploy import deploy
 from pyinfra.api.operation import OperationMeta
 from pyinfra.context import host
 from pyinfra.facts.files import File
-from pyinfra.facts.hardware import Cpus, Memory
 from pyinfra.facts.server import LinuxDistribution
 from pyinfra.operations import apt, files, postgres, server, systemd
 from pyinfra.operations.util import any_changed
 from yoyo import read_migrations
 
-from tasks.backup import ARCHIVE_COMMAND, backup_config
+from tasks.backup import backup_config
 from tasks.cluster import is_cluster
 from tasks.nocodb import nocodb_secrets
 from tasks.patroni import is_leader, patroni_member
+from tasks.tuned import tuned_conf
 from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONLY_ROLE
-from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
 from vedb.provision.operations import identifier, login_role, sql_unless, yoyo_apply
 from vedb.provision.secrets import DeploySecrets
@@ -92,20 +91,8 @@ def _configure(major: int) -> None:
     conf = files.put(
         name="Render the tuned postgresql.conf",
         src=StringIO(
-            render_postgresql_conf(
-                host=host.name,
-                memory_mb=data.postgres_memory_mb or host.get_fact(Memory),
-                cpus=host.get_fact(Cpus),
-                disk=data.postgres_disk,
-                profile=data.postgres_profile,
-                pg_major=major,
-                listen_addresses=data.postgres_listen_addresses,
-                port=data.postgres_port,
-                max_connections=data.postgres_max_connections,
-                log_min_duration_ms=data.postgres_log_min_duration_ms,
-                auto_explain_ms=data.postgres_auto_explain_ms,
-                cluster=cluster,
-                archive_command=ARCHIVE_COMMAND,
+            tuned_conf(
+                major, listen_addresses=data.postgres_listen_addresses, port=data.postgres_port
             )
         ),
         dest=f"{conf_dir}/postgresql.conf",
