@@ -16,6 +16,7 @@ import ssl
 import statistics
 import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +24,7 @@ import pytest
 from psycopg.conninfo import make_conninfo
 
 from tests.cluster.conftest import ROLES, ClusterDeployment
+from tests.cluster.scaleout import distributed_reads
 from tests.cluster.traffic import Traffic
 from tests.deploy.conftest import DeployRun
 from tests.deploy.test_deploy import vedb
@@ -305,6 +307,39 @@ def test_replica_lag_while_ingest_runs_at_5000_events_a_second(
     p99 = statistics.quantiles(samples, n=100)[98]
     print(f"\ningest rate: {accepted / seconds:.0f} events/s")
     print(f"replica lag p99: {p99:.0f} ms")
+    assert accepted > 0
+
+
+def test_replicas_serve_the_dashboard_while_ingest_saturates_the_leader(
+    cluster: ClusterDeployment, seeded: list[int], tmp_path: Path
+) -> None:
+    """locust, distributed, reads as the dashboard does: once with ingest off, once with
+    ingest sent as fast as the leader takes it. Redis is stopped for both, so the API fails
+    open and every read reaches PostgreSQL, where the replicas answer it."""
+    app = cluster.lab[APP].guest
+    base, token = f"https://{cluster.address(APP)}", next(iter(cluster.secrets.api_tokens))
+    app.ssh("systemctl stop redis-server")
+    try:
+        quiet = distributed_reads(base, token, tmp_path / "ingest-off")
+        load = traffic(
+            cluster, seeded, batch_events=500, batches_per_s=100.0, reads_per_s=0, ingest_threads=3
+        )
+        load.start()
+        try:
+            time.sleep(5)
+            busy = distributed_reads(base, token, tmp_path / "ingest-saturating")
+        finally:
+            load.stop()
+    finally:
+        app.ssh("systemctl start redis-server")
+    accepted = sum(len(a.ids) for a in load.ingests if a.ok)
+    seconds = load.ingests[-1].done - load.ingests[0].sent
+    print(f"\nanalytics p95, ingest off: {quiet.p95_ms:.0f} ms ({quiet.requests} reads)")
+    print(f"analytics p95, ingest saturating: {busy.p95_ms:.0f} ms ({busy.requests} reads)")
+    print(f"saturating ingest rate: {accepted / seconds:.0f} events/s")
+    print(f"analytics p95 ratio, saturating / off: {busy.p95_ms / max(quiet.p95_ms, 1):.2f}")
+    assert quiet.requests > 0 and busy.requests > 0
+    assert quiet.failures == 0 and busy.failures == 0, (quiet, busy)
     assert accepted > 0
 
 

@@ -39,7 +39,8 @@ class Traffic:
     user_ids: list[int]
     batch_events: int = 20
     batches_per_s: float = 10.0
-    reads_per_s: float = 10.0
+    reads_per_s: float = 10.0  # 0: no reads
+    ingest_threads: int = 1  # each sends its batches_per_s, one batch at a time
     max_s: float = 300.0
     ingests: list[Answer] = field(default_factory=list)
     reads: list[Answer] = field(default_factory=list)
@@ -105,10 +106,10 @@ class Traffic:
         paths = [f"/api/analytics/daily_active_users?days={d}" for d in range(1, 366)]
         paths += [f"/api/analytics/leaderboard?limit={n}" for n in range(1, 101)]
         random.shuffle(paths)
-        for target in (
-            lambda: self._paced(self.batches_per_s, self._ingest_once),
-            lambda: self._paced(self.reads_per_s, lambda: self._read_once(paths)),
-        ):
+        targets = [lambda: self._paced(self.batches_per_s, self._ingest_once)] * self.ingest_threads
+        if self.reads_per_s > 0:
+            targets.append(lambda: self._paced(self.reads_per_s, lambda: self._read_once(paths)))
+        for target in targets:
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
