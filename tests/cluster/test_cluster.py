@@ -343,6 +343,54 @@ def test_replicas_serve_the_dashboard_while_ingest_saturates_the_leader(
     assert accepted > 0
 
 
+def test_reads_fall_back_to_the_leader_when_no_replica_qualifies(
+    cluster: ClusterDeployment, seeded: list[int]
+) -> None:
+    """Both replicas stop (Patroni and their PostgreSQL): HAProxy's read port has no replica
+    left, so it sends the reads to the leader; the API's reads keep being answered."""
+    primary = leader(cluster)
+    replicas = [name for name in DB if name != primary]
+    load = traffic(cluster, seeded, batches_per_s=2.0, reads_per_s=5.0)
+    load.start()
+    try:
+        time.sleep(3)
+        stopped = time.monotonic()
+        for name in replicas:
+            cluster.lab[name].guest.ssh("systemctl stop patroni", timeout=120)
+        fell_back = wait_for(
+            "the read port to reach the leader",
+            60,
+            lambda: (
+                app_sql(cluster, "VEDB_READ_DATABASE_URL", "SELECT pg_is_in_recovery()") == "False"
+            ),
+        )
+        time.sleep(10)
+        settled = time.monotonic()
+        time.sleep(10)
+    finally:
+        load.stop()
+        for name in replicas:
+            cluster.lab[name].guest.ssh("systemctl start patroni", timeout=120)
+    back = wait_for(
+        "both replicas streaming again",
+        REJOIN_BOUND_S,
+        lambda: (
+            sum(
+                m["Role"] != "Leader" and m["State"] in ("running", "streaming")
+                for m in members(cluster)
+            )
+            == len(replicas)
+        ),
+    )
+    during = load.failed_reads(stopped)
+    after = load.failed_reads(settled)
+    answered = [a for a in load.reads if a.ok and a.sent >= settled]
+    print(f"\nreads reached the leader {fell_back:.0f} s after both replicas stopped")
+    print(f"failed analytics reads while the replicas went: {len(during)}")
+    print(f"replicas streaming again {back:.0f} s after their start")
+    assert answered and not after, [a.detail for a in after[:5]]
+
+
 def test_point_in_time_restore_from_the_backup_host_after_the_failovers(
     cluster: ClusterDeployment, seeded: list[int]
 ) -> None:
