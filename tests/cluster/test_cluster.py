@@ -247,6 +247,16 @@ def test_failover_when_the_leaders_guest_loses_power(
     print(f"acknowledged events lost: {lost}")
     print(f"failed analytics reads: {len(failed)}")
     print(f"old primary rejoined as a replica: {rejoined:.0f} s after its boot")
+    # Whether its timeline had diverged (WAL it wrote past the new leader's fork) decides if
+    # Patroni needed pg_rewind, run as its own login; either way no hand step was needed.
+    rewound = (
+        cluster.lab[old]
+        .guest.ssh(
+            "journalctl -u patroni -b --no-pager | grep -c -i 'pg_rewind' || true", timeout=30
+        )
+        .strip()
+    )
+    print(f"old primary's journal lines naming pg_rewind since its boot: {rewound}")
     assert new != old
     assert lost == 0
     assert not failed, [a.detail for a in failed[:5]]
