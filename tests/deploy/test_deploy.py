@@ -213,6 +213,10 @@ def test_only_ssh_web_and_postgres_are_reachable_and_http_redirects(
     assert status == 200 and headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
+    # The API's metrics: on loopback for a scraper on the host, never through the proxy.
+    with pytest.raises(urllib.error.HTTPError, match="404"):
+        fetch(host, "/metrics")
+    assert "http_request" in host.ssh("curl -fsS http://127.0.0.1:8000/metrics")
 
 
 def test_the_proxy_limits_rates_and_keeps_query_strings_out_of_its_log(
