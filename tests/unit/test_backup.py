@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from vedb.backup.pgbackrest import BackupError, parse_time, scratch_dir
+from vedb.backup.pgbackrest import BackupError, parse_time, repository_only_config, scratch_dir
 from vedb.cli import app
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hosts import InventoryError, ssh_command
@@ -160,3 +160,26 @@ def test_new_secrets_carry_nocodb_passwords_nocodb_accepts(tmp_path: Path) -> No
     for pattern in (r"[A-Z]", r"[a-z]", r"[0-9]", r"[^A-Za-z0-9]"):
         assert re.search(pattern, admin), pattern
     assert len(admin) >= 16
+
+
+def test_a_repository_hosts_restore_reads_its_settings_without_the_database_hosts(
+    tmp_path: Path,
+) -> None:
+    conf = render(
+        "pgbackrest.conf.j2", host="bak", role="repo", stanza="vedb",
+        repo_path="/var/lib/pgbackrest", retention_full=2, retention_diff=6,
+        data_directory="/var/lib/postgresql/15/main", port=5432,
+        lock_path="/var/lib/pgbackrest/lock", address="10.0.0.9", tls="/etc/vedb-tls",
+        tls_port=8432, repo_host="10.0.0.9", backup_standby=True,
+        tls_clients=["db1", "db2"], members=[{"host": "10.0.0.1"}, {"host": "10.0.0.2"}],
+    )  # fmt: skip
+    source = tmp_path / "pgbackrest.conf"
+    source.write_text(conf)
+    assert "pg1-host=10.0.0.1" in conf and "pg2-host=10.0.0.2" in conf
+    written = repository_only_config(source, tmp_path / "pitr")
+    assert written == tmp_path / "pitr.pgbackrest.conf"
+    assert written.stat().st_mode & 0o777 == 0o600
+    kept = written.read_text()
+    assert not re.search(r"^pg[0-9]+-", kept, flags=re.M), kept
+    assert "repo1-path=/var/lib/pgbackrest" in kept and "[vedb]" in kept
+    assert kept.count("tls-server-auth=") == conf.count("tls-server-auth=")

@@ -7,6 +7,7 @@ own Unix socket with peer authentication: it never listens on the network.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -24,8 +25,8 @@ SCRATCH_ROOT = Path("/var/lib/postgresql/vedb-restore")
 SCRATCH_PORT = 5432  # names its socket file only: the scratch cluster has its own socket dir
 SCRATCH_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 KINDS = ("full", "diff", "incr")
-REMOTE_PG1_OPTIONS = ("host", "host-type", "host-port", "host-ca-file", "host-cert-file",
-                      "host-key-file")  # fmt: skip
+CONFIG = Path("/etc/pgbackrest.conf")  # Debian's pgbackrest reads this path
+DATABASE_HOST_OPTION = re.compile(r"^pg[0-9]+-")
 CHECK_TIMEOUT_S = 120  # on a repository host, how long `check` may try the database hosts
 
 
@@ -64,6 +65,21 @@ def scratch_dir(name: str) -> Path:
             f"--into {name!r}: use a lowercase name of letters, digits and _ (at most 32)"
         )
     return SCRATCH_ROOT / name
+
+
+def repository_only_config(source: Path, scratch: Path) -> Path:
+    """``source`` without its pgN-* lines, written (0600) beside the scratch directory. Line
+    by line, because pgBackRest repeats a key for a list (tls-server-auth, one per client)."""
+    kept = [
+        line
+        for line in source.read_text().splitlines(keepends=True)
+        if not DATABASE_HOST_OPTION.match(line.lstrip())
+    ]
+    written = scratch.with_name(f"{scratch.name}.pgbackrest.conf")
+    descriptor = os.open(written, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.writelines(kept)
+    return written
 
 
 def _pgbackrest(target: Target, *args: str, timeout_s: float | None = None) -> None:
@@ -162,9 +178,15 @@ def restore(target: Target, name: str, moment: datetime | None, timeout_s: float
             "--target-action=promote",
         ]
     )
-    # A cluster's repository host names the database hosts as pg1..pgN: the scratch copy is
-    # local, so pg1's remote settings are reset for this restore.
-    local = [] if live else [f"--reset-pg1-{o}" for o in REMOTE_PG1_OPTIONS]
+    # A cluster's repository host names the database hosts as pg1..pgN, and pgBackRest
+    # restores only into a local pg1 (it refuses pg1-host-port and the like on the command
+    # line): this restore reads the repository's settings without the database hosts.
+    local: list[str] = []
+    if not live:
+        config = f"--config={repository_only_config(CONFIG, SCRATCH_ROOT / name)}"
+        # The WAL the scratch copy replays is fetched with the same settings.
+        fetch = f'{PGBACKREST} {config} --stanza={target.stanza} archive-get %f "%p"'
+        local = [config, f"--recovery-option=restore_command={fetch}"]
     log = SCRATCH_ROOT / f"{name}.log"
     try:
         _pgbackrest(
@@ -207,6 +229,7 @@ def restore(target: Target, name: str, moment: datetime | None, timeout_s: float
 def drop(name: str) -> bool:
     """Stops a scratch cluster and removes it; False if there was none."""
     data_dir = scratch_dir(name)
+    (SCRATCH_ROOT / f"{name}.pgbackrest.conf").unlink(missing_ok=True)
     if not data_dir.exists():
         return False
     if (data_dir / "postmaster.pid").exists() and (data_dir / "PG_VERSION").exists():
