@@ -184,8 +184,12 @@ def restore(target: Target, name: str, moment: datetime | None, timeout_s: float
     local: list[str] = []
     if not live:
         config = f"--config={repository_only_config(CONFIG, SCRATCH_ROOT / name)}"
-        # The WAL the scratch copy replays is fetched with the same settings.
-        fetch = f'{PGBACKREST} {config} --stanza={target.stanza} archive-get %f "%p"'
+        # The WAL the scratch copy replays is fetched with the same settings (and pg1 named,
+        # as archive-get requires).
+        fetch = (
+            f"{PGBACKREST} {config} --stanza={target.stanza} --pg1-path={data_dir} "
+            'archive-get %f "%p"'
+        )
         local = [config, f"--recovery-option=restore_command={fetch}"]
     log = SCRATCH_ROOT / f"{name}.log"
     try:
