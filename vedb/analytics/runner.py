@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -16,6 +17,8 @@ from vedb.analytics.cache import Cached, QueryCache, Status
 from vedb.analytics.catalog import Query
 from vedb.analytics.params import validate
 from vedb.analytics.rows import ROW_MODELS, Row
+
+READ_RETRY_DELAYS_S = (1.0, 2.0)  # after the first and the second lost connection
 
 ConnectionSource = Callable[[], AbstractAsyncContextManager[psycopg.AsyncConnection[Any]]]
 
@@ -93,8 +96,10 @@ class Analytics:
 
     async def _fetch(self, query: Query, params: dict[str, int | None]) -> list[dict[str, Any]]:
         # A read is safe to repeat: one whose connection was lost (a replica leaving the
-        # rotation in a failover, a server restart) runs once more on a fresh connection.
-        for attempt in range(2):
+        # rotation in a failover, a server restart) runs again on a fresh connection. The
+        # retries are spread over about 3 s because HAProxy takes a stopped replica out only
+        # after two failed checks: a retry at once can land on the other stopped replica.
+        for delay_s in (*READ_RETRY_DELAYS_S, None):
             self.executions += 1
             try:
                 async with self.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -103,6 +108,7 @@ class Analytics:
             except psycopg.errors.QueryCanceled:
                 raise  # the statement timeout: the same query would only time out again
             except psycopg.OperationalError:
-                if attempt:
+                if delay_s is None:
                     raise
+                await asyncio.sleep(delay_s)
         raise AssertionError("unreachable")
