@@ -240,13 +240,22 @@ def hardening() -> None:
         cache_time=data.apt_cache_seconds,
     )
 
-    sysstat = files.line(
+    files.line(
         name="sysstat collects activity statistics",
         path="/etc/default/sysstat",
         line=r"^ENABLED=.*$",
         replace='ENABLED="true"',
     )
-    kept_running(service="sysstat", label="sysstat", restart_for="collecting", changes=[sysstat])
+    # The collector (sysstat-collect.timer) reads ENABLED at each run, so nothing restarts for
+    # it. sysstat.service only marks a boot in the day's file: restarting it raced the timer's
+    # own sadc for that file's lock at a 10-minute mark, and failed a deploy.
+    systemd.service(
+        name="Keep sysstat's collector timer running and enabled at boot",
+        service="sysstat-collect.timer",
+        running=True,
+        enabled=True,
+    )
+    systemd.service(name="sysstat marks each boot in its log", service="sysstat", enabled=True)
     # Debian 12 keeps its sources in sources.list.d (deb822); a package leaves an empty
     # sources.list behind, and lynis 3.0.8 then reports no security repository at all.
     server.shell(
