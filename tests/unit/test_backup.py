@@ -4,12 +4,20 @@ they build from the inventory, and the files the deploy renders for pgBackRest a
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from vedb.backup.pgbackrest import BackupError, parse_time, repository_only_config, scratch_dir
+from vedb.backup.pgbackrest import (
+    BackupError,
+    any_answers,
+    database_hosts,
+    parse_time,
+    repository_only_config,
+    scratch_dir,
+)
 from vedb.cli import app
 from vedb.pgconf import render_postgresql_conf
 from vedb.provision.hosts import InventoryError, ssh_command
@@ -183,3 +191,21 @@ def test_a_repository_hosts_restore_reads_its_settings_without_the_database_host
     assert not re.search(r"^pg[0-9]+-", kept, flags=re.M), kept
     assert "repo1-path=/var/lib/pgbackrest" in kept and "[vedb]" in kept
     assert kept.count("tls-server-auth=") == conf.count("tls-server-auth=")
+
+
+def test_a_repository_host_probes_the_database_hosts_it_names(tmp_path: Path) -> None:
+    conf = render(
+        "pgbackrest.conf.j2", host="bak", role="repo", stanza="vedb",
+        repo_path="/var/lib/pgbackrest", retention_full=2, retention_diff=6,
+        data_directory="/var/lib/postgresql/15/main", port=5432,
+        lock_path="/var/lib/pgbackrest/lock", address="10.0.0.9", tls="/etc/vedb-tls",
+        tls_port=8433, repo_host="10.0.0.9", backup_standby=True,
+        tls_clients=["db1", "db2"], members=[{"host": "10.0.0.1"}, {"host": "10.0.0.2"}],
+    )  # fmt: skip
+    source = tmp_path / "pgbackrest.conf"
+    source.write_text(conf)
+    assert database_hosts(source) == [("10.0.0.1", 8433), ("10.0.0.2", 8433)]
+    with socket.create_server(("127.0.0.1", 0)) as listening:
+        port = listening.getsockname()[1]
+        assert any_answers([("127.0.0.1", port)])
+    assert not any_answers([("127.0.0.1", port)])  # closed now: refused at once

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -28,6 +29,9 @@ KINDS = ("full", "diff", "incr")
 CONFIG = Path("/etc/pgbackrest.conf")  # Debian's pgbackrest reads this path
 DATABASE_HOST_OPTION = re.compile(r"^pg[0-9]+-")
 CHECK_TIMEOUT_S = 120  # on a repository host, how long `check` may try the database hosts
+PROBE_TIMEOUT_S = 3.0  # a database host's pgBackRest TLS server that answers, answers at once
+DEFAULT_TLS_PORT = 8432  # pgBackRest's own default for pgN-host-port
+DATABASE_HOST = re.compile(r"^pg([0-9]+)-host(-port)?=(.+)$")
 
 
 class BackupError(RuntimeError):
@@ -80,6 +84,29 @@ def repository_only_config(source: Path, scratch: Path) -> Path:
     with os.fdopen(descriptor, "w") as handle:
         handle.writelines(kept)
     return written
+
+
+def database_hosts(config: Path) -> list[tuple[str, int]]:
+    """The (address, port) of each pgN-host a repository host's settings name."""
+    hosts: dict[str, str] = {}
+    ports: dict[str, int] = {}
+    for line in config.read_text().splitlines():
+        found = DATABASE_HOST.match(line.strip())
+        if found and found[2]:
+            ports[found[1]] = int(found[3])
+        elif found:
+            hosts[found[1]] = found[3].strip()
+    return [(address, ports.get(n, DEFAULT_TLS_PORT)) for n, address in sorted(hosts.items())]
+
+
+def any_answers(hosts: list[tuple[str, int]], timeout_s: float = PROBE_TIMEOUT_S) -> bool:
+    for address, port in hosts:
+        try:
+            socket.create_connection((address, port), timeout=timeout_s).close()
+        except OSError:
+            continue
+        return True
+    return False
 
 
 def _pgbackrest(target: Target, *args: str, timeout_s: float | None = None) -> None:
@@ -155,17 +182,26 @@ def restore(target: Target, name: str, moment: datetime | None, timeout_s: float
     # On a cluster's repository host the database hosts may be gone (that is when a restore
     # matters most): then it restores what the repository already holds.
     live = target.has_live_cluster()
-    try:
-        # Dead hosts answer nothing: pgBackRest would wait out its protocol timeout (30 min).
-        _pgbackrest(target, "check", timeout_s=None if live else CHECK_TIMEOUT_S)
-    except BackupError:
-        if live:
-            raise
+    if not live and not any_answers(database_hosts(CONFIG)):
+        # Powered-off hosts answer nothing: `check` would only wait out its bound.
         print(
-            "pgbackrest check failed (no database host answers): restoring from what the "
+            "no database host answers on its pgBackRest port: restoring from what the "
             "repository holds",
             file=sys.stderr,
         )
+    else:
+        try:
+            # A host that answers but hangs: pgBackRest would wait out its protocol timeout
+            # (30 min).
+            _pgbackrest(target, "check", timeout_s=None if live else CHECK_TIMEOUT_S)
+        except BackupError:
+            if live:
+                raise
+            print(
+                "pgbackrest check failed (no database host archives): restoring from what "
+                "the repository holds",
+                file=sys.stderr,
+            )
     SCRATCH_ROOT.mkdir(mode=0o700, exist_ok=True)
     # Without a time, the default recovery replays to the archive's end and promotes; a
     # --target-action is only valid with a target.
