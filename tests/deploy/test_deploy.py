@@ -317,6 +317,32 @@ def test_nocodb_signs_in_its_admin_refuses_sign_ups_and_only_reads(
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def headless(url: str, profile: Path, budget_ms: int) -> subprocess.CompletedProcess[str]:
+    """The page's DOM after ``budget_ms`` of virtual time, and Chromium's log (its console)."""
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",  # root in CI; the page comes from the test's own guest
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            # The guest's self-signed certificate; the urllib checks pin it.
+            "--ignore-certificate-errors",
+            f"--virtual-time-budget={budget_ms}",  # lets the page load before the snapshot
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (`vedb stack doctor --install`)")
 def test_nocodb_gui_renders_through_the_proxy(
     first_run: DeployRun, deployment: Deployment, tmp_path: Path
@@ -328,28 +354,25 @@ def test_nocodb_gui_renders_through_the_proxy(
     assert "'unsafe-eval'" in gui["Content-Security-Policy"]
     assert "'unsafe-eval'" not in api["Content-Security-Policy"]
     assert gui["Strict-Transport-Security"] and gui["X-Frame-Options"] == "DENY"
-    assert CHROMIUM is not None
-    page = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",  # root in CI; the page comes from the test's own guest
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            f"--user-data-dir={tmp_path}",
-            # The guest's self-signed certificate; the urllib checks above pin it.
-            "--ignore-certificate-errors",
-            "--virtual-time-budget=15000",  # lets the app boot before the snapshot
-            "--dump-dom",
-            f"https://{host.address}/dashboard/",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    page = headless(f"https://{host.address}/dashboard/", tmp_path, budget_ms=15_000)
     assert page.returncode == 0, page.stderr[-2000:]
     assert "SIGN IN" in page.stdout and 'type="password"' in page.stdout, page.stdout[-2000:]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (`vedb stack doctor --install`)")
+def test_insights_render_through_the_proxy_under_its_policy(
+    first_run: DeployRun, deployment: Deployment, tmp_path: Path
+) -> None:
+    host = deployment.host
+    _, _, headers = fetch(host, "/insights")
+    assert "'unsafe-eval'" not in headers["Content-Security-Policy"]
+    token = next(iter(deployment.secrets.api_tokens))  # `vedb secrets new`: every scope
+    page = headless(f"https://{host.address}/insights#token={token}", tmp_path, budget_ms=8_000)
+    assert page.returncode == 0, page.stderr[-2000:]
+    assert 'data-state="complete"' in page.stdout, page.stdout[-2000:]
+    assert "data-error" not in page.stdout, page.stdout[-3000:]
+    # A script or style the policy refused would show here, as would any script error.
+    assert not [line for line in page.stderr.splitlines() if ":CONSOLE" in line], page.stderr
 
 
 def test_migrations_are_at_head(first_run: DeployRun, deployment: Deployment) -> None:

@@ -32,6 +32,7 @@ from vedb.api.docs_page import add_docs
 from vedb.api.events import events_router
 from vedb.api.fast_path import CachedAnswers
 from vedb.api.folding import folding
+from vedb.api.insights import insights_router
 from vedb.api.metrics import Metrics
 from vedb.api.patroni import Member, cluster_members
 from vedb.settings import Settings
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_router(catalog))
     app.include_router(events_router())
     app.include_router(admin_router())
+    app.include_router(insights_router())
     add_docs(app)
     _add_operations(app)
     return app
