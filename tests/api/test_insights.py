@@ -19,6 +19,7 @@ import pytest
 from tests.api.test_dashboard import chromium
 from tests.api.test_served import serve
 from vedb.api.insights import FILES, STATIC
+from vedb.bench.insights import page_times
 from vedb.settings import REPO_ROOT
 from vedb.stack import Stack
 from vedb.stack.doctor import browser
@@ -176,3 +177,12 @@ def test_an_unknown_token_is_asked_to_sign_in_again(served: str) -> None:
     assert all(sections.found[p].get("data-error") == "401" for p in PANELS), sections.found
     assert "was not accepted (401)" in html
     assert '<form id="auth">' in html  # the sign-in form is shown again
+
+
+@needs_chromium
+def test_the_bench_times_complete_pages_over_devtools(served: str) -> None:
+    chromium = browser()
+    assert chromium is not None
+    times = page_times(chromium, served, ANALYST, runs=2)
+    # Figures only: the bench prints them; no clock decides a test here.
+    assert len(times.runs_ms) == 2 and all(ms > 0 for ms in [times.warmup_ms, *times.runs_ms])

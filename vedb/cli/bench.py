@@ -124,3 +124,47 @@ def bench_api_command(
         out.print(bench_api(url, redis_url, connections, seconds, err))
     except (BenchError, StackError) as exc:
         raise fail(str(exc)) from exc
+
+
+@bench_app.command("insights")
+def bench_insights_command(
+    runs: Annotated[int, typer.Option(min=1, max=100, help="Warm loads to time.")] = 9,
+) -> None:
+    """/insights in headless Chromium, cache warm: ms until every panel has drawn."""
+    import secrets  # noqa: PLC0415
+
+    from vedb.bench.insights import InsightsBenchError, page_times  # noqa: PLC0415 -- ops extra
+    from vedb.demo import api_server  # noqa: PLC0415
+    from vedb.stack.doctor import browser  # noqa: PLC0415
+
+    chromium = browser()
+    if chromium is None:
+        raise fail("no chromium: run `vedb stack doctor --install --browser` (as root)")
+    settings = load_settings()
+    stack = detached.running_stack(settings)
+    url = settings.database_url or (detached.app_database_url(stack) if stack else None)
+    redis_url = settings.redis_url or (stack.redis.url if stack else None)
+    if url is None or redis_url is None:
+        raise fail(
+            "no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
+            "VEDB_REDIS_URL"
+        )
+    with psycopg.connect(url) as conn:
+        counted = conn.execute(
+            "SELECT (SELECT count(*) FROM learning.users), (SELECT reltuples::bigint"
+            " FROM pg_class WHERE oid = 'analytics.behavior_log'::regclass)"
+        ).fetchone()
+    token = secrets.token_urlsafe(24)
+    try:
+        with api_server(url, redis_url, token, err, workers=2) as base:
+            times = page_times(chromium, base, token, runs)
+    except (InsightsBenchError, StackError) as exc:
+        raise fail(str(exc)) from exc
+    users, events = counted if counted else (0, 0)
+    out.print(f"/insights on {redact(url)}: {users:,} users, about {events:,} events")
+    out.print(f"first load (fills the cache): {times.warmup_ms:.0f} ms")
+    out.print(
+        f"warm loads: median {times.median_ms:.0f} ms, max {max(times.runs_ms):.0f} ms "
+        f"over {runs} (target: complete within 1000 ms)"
+    )
+    out.print(f"insights page complete, warm, median: {times.median_ms:.0f} ms")

@@ -211,6 +211,8 @@ async function load() {
     failed(id, error);
     if (id === "top") { failed("funnel", error); failed("dropoff", error); }
   })));
+  // Since navigation began: what `vedb bench insights` reports as the page complete.
+  document.body.dataset.completeMs = String(Math.round(performance.now()));
   document.body.dataset.state = "complete";
 }
 
