@@ -37,6 +37,23 @@ HOST_DATA: dict[str, Any] = {
 }
 
 
+FIGURES: list[str] = []  # every figure the tests report, repeated in pytest's summary
+
+
+def report(line: str) -> None:
+    """A figure on a line of its own: printed (with -s), and in the summary of every run, so
+    a CI log shows it too."""
+    print(f"\n{line}")
+    FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FIGURES:
+        terminalreporter.section("cluster figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
+
+
 @dataclass
 class ClusterDeployment:
     lab: Lab

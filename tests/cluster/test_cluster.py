@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from tests.cluster.conftest import ROLES, ClusterDeployment
+from tests.cluster.conftest import ROLES, ClusterDeployment, report
 from tests.cluster.scaleout import distributed_reads
 from tests.cluster.traffic import Traffic
 from tests.deploy.conftest import DeployRun
@@ -127,7 +127,7 @@ def test_first_deploy_makes_one_cluster(first_run: DeployRun, cluster: ClusterDe
         assert "postgresql@" not in cluster.lab[name].guest.ssh(
             "systemctl list-units --no-legend 'postgresql@*'"
         )
-    print(f"\ncluster first deploy: {first_run.seconds:.0f} s; members: {listed}")
+    report(f"cluster first deploy: {first_run.seconds:.0f} s; members: {listed}")
 
 
 def test_second_deploy_changes_nothing(first_run: DeployRun, cluster: ClusterDeployment) -> None:
@@ -243,11 +243,11 @@ def test_failover_when_the_leaders_guest_loses_power(
             for m in members(cluster)
         ),
     )
-    print(f"\nfailover: {old} lost power; {new} leads")
-    print(f"failover write gap: {gap:.1f} s")
-    print(f"acknowledged events lost: {lost}")
-    print(f"failed analytics reads: {len(failed)}")
-    print(f"old primary rejoined as a replica: {rejoined:.0f} s after its boot")
+    report(f"failover: {old} lost power; {new} leads")
+    report(f"failover write gap: {gap:.1f} s")
+    report(f"acknowledged events lost: {lost}")
+    report(f"failed analytics reads: {len(failed)}")
+    report(f"old primary rejoined as a replica: {rejoined:.0f} s after its boot")
     # Whether its timeline had diverged (WAL it wrote past the new leader's fork) decides if
     # Patroni needed pg_rewind, run as its own login; either way no hand step was needed.
     rewound = (
@@ -257,7 +257,7 @@ def test_failover_when_the_leaders_guest_loses_power(
         )
         .strip()
     )
-    print(f"old primary's journal lines naming pg_rewind since its boot: {rewound}")
+    report(f"old primary's journal lines naming pg_rewind since its boot: {rewound}")
     assert new != old
     assert lost == 0
     assert not failed, [a.detail for a in failed[:5]]
@@ -287,9 +287,9 @@ def test_switchover_under_traffic(cluster: ClusterDeployment, seeded: list[int])
     gap = load.write_gap(started)
     lost = acknowledged_lost(cluster, load)
     failed = load.failed_reads(started)
-    print(f"\nswitchover write gap: {gap:.1f} s")
-    print(f"acknowledged events lost: {lost}")
-    print(f"failed analytics reads: {len(failed)}")
+    report(f"switchover write gap: {gap:.1f} s")
+    report(f"acknowledged events lost: {lost}")
+    report(f"failed analytics reads: {len(failed)}")
     assert lost == 0
     assert not failed, [a.detail for a in failed[:5]]
 
@@ -316,8 +316,8 @@ def test_replica_lag_while_ingest_runs_at_5000_events_a_second(
     accepted = sum(len(a.ids) for a in load.ingests if a.ok)
     seconds = load.ingests[-1].done - load.ingests[0].sent
     p99 = statistics.quantiles(samples, n=100)[98]
-    print(f"\ningest rate: {accepted / seconds:.0f} events/s")
-    print(f"replica lag p99: {p99:.0f} ms")
+    report(f"ingest rate: {accepted / seconds:.0f} events/s")
+    report(f"replica lag p99: {p99:.0f} ms")
     assert accepted > 0
 
 
@@ -345,10 +345,10 @@ def test_replicas_serve_the_dashboard_while_ingest_saturates_the_leader(
         app.ssh("systemctl start redis-server")
     accepted = sum(len(a.ids) for a in load.ingests if a.ok)
     seconds = load.ingests[-1].done - load.ingests[0].sent
-    print(f"\nanalytics p95, ingest off: {quiet.p95_ms:.0f} ms ({quiet.requests} reads)")
-    print(f"analytics p95, ingest saturating: {busy.p95_ms:.0f} ms ({busy.requests} reads)")
-    print(f"saturating ingest rate: {accepted / seconds:.0f} events/s")
-    print(f"analytics p95 ratio, saturating / off: {busy.p95_ms / max(quiet.p95_ms, 1):.2f}")
+    report(f"analytics p95, ingest off: {quiet.p95_ms:.0f} ms ({quiet.requests} reads)")
+    report(f"analytics p95, ingest saturating: {busy.p95_ms:.0f} ms ({busy.requests} reads)")
+    report(f"saturating ingest rate: {accepted / seconds:.0f} events/s")
+    report(f"analytics p95 ratio, saturating / off: {busy.p95_ms / max(quiet.p95_ms, 1):.2f}")
     assert quiet.requests > 0 and busy.requests > 0
     assert quiet.failures == 0 and busy.failures == 0, (quiet, busy)
     assert accepted > 0
@@ -396,9 +396,9 @@ def test_reads_fall_back_to_the_leader_when_no_replica_qualifies(
     during = load.failed_reads(stopped)
     after = load.failed_reads(settled)
     answered = [a for a in load.reads if a.ok and a.sent >= settled]
-    print(f"\nreads reached the leader {fell_back:.0f} s after both replicas stopped")
-    print(f"failed analytics reads while the replicas went: {len(during)}")
-    print(f"replicas streaming again {back:.0f} s after their start")
+    report(f"reads reached the leader {fell_back:.0f} s after both replicas stopped")
+    report(f"failed analytics reads while the replicas went: {len(during)}")
+    report(f"replicas streaming again {back:.0f} s after their start")
     assert answered and not after, [a.detail for a in after[:5]]
 
 
@@ -464,4 +464,4 @@ def test_a_restore_works_with_every_db_hosts_disk_gone(cluster: ClusterDeploymen
     assert restored.returncode == 0, restored.stdout + restored.stderr
     tables = json.loads(restored.stdout)["tables"]
     assert tables["learning.users"]["rows"] > 0 and tables["analytics.behavior_log"]["rows"] > 0
-    print(f"\nrestored with no db host: {tables['analytics.behavior_log']['rows']} events")
+    report(f"restored with no db host: {tables['analytics.behavior_log']['rows']} events")
