@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -102,7 +104,10 @@ async def _measure(address: str, base: str, token: str, runs: int) -> PageTimes:
 
 
 def page_times(chromium: str, base: str, token: str, runs: int) -> PageTimes:
-    with tempfile.TemporaryDirectory(prefix="vedb-bench-insights-") as scratch:
+    # A helper that outlives the group can still be writing the profile as it goes.
+    with tempfile.TemporaryDirectory(
+        prefix="vedb-bench-insights-", ignore_cleanup_errors=True
+    ) as scratch:
         profile = Path(scratch)
         process = subprocess.Popen(
             [
@@ -111,12 +116,14 @@ def page_times(chromium: str, base: str, token: str, runs: int) -> PageTimes:
                 "--remote-debugging-port=0", "--window-size=1400,2200", "about:blank",
             ],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its renderers and helpers stop with it, below
         )  # fmt: skip
         try:
             return asyncio.run(_measure(_devtools_address(profile, process), base, token, runs))
         finally:
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=20)
