@@ -170,17 +170,22 @@ def test_new_secrets_carry_nocodb_passwords_nocodb_accepts(tmp_path: Path) -> No
     assert len(admin) >= 16
 
 
-def test_a_repository_hosts_restore_reads_its_settings_without_the_database_hosts(
-    tmp_path: Path,
-) -> None:
-    conf = render(
+def repository_conf(tls_port: int) -> str:
+    """A cluster's repository host's pgbackrest.conf, naming two database hosts."""
+    return render(
         "pgbackrest.conf.j2", host="bak", role="repo", stanza="vedb",
         repo_path="/var/lib/pgbackrest", retention_full=2, retention_diff=6,
         data_directory="/var/lib/postgresql/15/main", port=5432,
         lock_path="/var/lib/pgbackrest/lock", address="10.0.0.9", tls="/etc/vedb-tls",
-        tls_port=8432, repo_host="10.0.0.9", backup_standby=True,
+        tls_port=tls_port, repo_host="10.0.0.9", backup_standby=True,
         tls_clients=["db1", "db2"], members=[{"host": "10.0.0.1"}, {"host": "10.0.0.2"}],
     )  # fmt: skip
+
+
+def test_a_repository_hosts_restore_reads_its_settings_without_the_database_hosts(
+    tmp_path: Path,
+) -> None:
+    conf = repository_conf(tls_port=8432)
     source = tmp_path / "pgbackrest.conf"
     source.write_text(conf)
     assert "pg1-host=10.0.0.1" in conf and "pg2-host=10.0.0.2" in conf
@@ -194,14 +199,7 @@ def test_a_repository_hosts_restore_reads_its_settings_without_the_database_host
 
 
 def test_a_repository_host_probes_the_database_hosts_it_names(tmp_path: Path) -> None:
-    conf = render(
-        "pgbackrest.conf.j2", host="bak", role="repo", stanza="vedb",
-        repo_path="/var/lib/pgbackrest", retention_full=2, retention_diff=6,
-        data_directory="/var/lib/postgresql/15/main", port=5432,
-        lock_path="/var/lib/pgbackrest/lock", address="10.0.0.9", tls="/etc/vedb-tls",
-        tls_port=8433, repo_host="10.0.0.9", backup_standby=True,
-        tls_clients=["db1", "db2"], members=[{"host": "10.0.0.1"}, {"host": "10.0.0.2"}],
-    )  # fmt: skip
+    conf = repository_conf(tls_port=8433)
     source = tmp_path / "pgbackrest.conf"
     source.write_text(conf)
     assert database_hosts(source) == [("10.0.0.1", 8433), ("10.0.0.2", 8433)]

@@ -103,14 +103,8 @@ def _bench_queries(url: str, runs: int, batch: int) -> None:
     out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
 
 
-@bench_app.command("api")
-def bench_api_command(
-    connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 16,
-    seconds: Annotated[int, typer.Option(min=1, max=600, help="Length of each wrk run.")] = 10,
-) -> None:
-    """Cached analytics requests/s against a bare Starlette route serving the same bytes."""
-    from vedb.bench.api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
-
+def _database_and_redis() -> tuple[str, str]:
+    """VEDB_DATABASE_URL and VEDB_REDIS_URL, or the running stack's: what the API benches use."""
     settings = load_settings()
     stack = detached.running_stack(settings)
     url = settings.database_url or (detached.app_database_url(stack) if stack else None)
@@ -120,6 +114,18 @@ def bench_api_command(
             "no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
             "VEDB_REDIS_URL"
         )
+    return url, redis_url
+
+
+@bench_app.command("api")
+def bench_api_command(
+    connections: Annotated[int, typer.Option(min=1, help="wrk connections.")] = 16,
+    seconds: Annotated[int, typer.Option(min=1, max=600, help="Length of each wrk run.")] = 10,
+) -> None:
+    """Cached analytics requests/s against a bare Starlette route serving the same bytes."""
+    from vedb.bench.api import BenchError, bench_api  # noqa: PLC0415 -- ops extra (httpx)
+
+    url, redis_url = _database_and_redis()
     try:
         out.print(bench_api(url, redis_url, connections, seconds, err))
     except (BenchError, StackError) as exc:
@@ -140,15 +146,7 @@ def bench_insights_command(
     chromium = browser()
     if chromium is None:
         raise fail("no chromium: run `vedb stack doctor --install --browser` (as root)")
-    settings = load_settings()
-    stack = detached.running_stack(settings)
-    url = settings.database_url or (detached.app_database_url(stack) if stack else None)
-    redis_url = settings.redis_url or (stack.redis.url if stack else None)
-    if url is None or redis_url is None:
-        raise fail(
-            "no stack: run `vedb stack up` (and seed it), or set VEDB_DATABASE_URL and "
-            "VEDB_REDIS_URL"
-        )
+    url, redis_url = _database_and_redis()
     with psycopg.connect(url) as conn:
         counted = conn.execute(
             "SELECT (SELECT count(*) FROM learning.users), (SELECT reltuples::bigint"
