@@ -8,6 +8,9 @@ release (the wheel in a venv, queries/ and migrations/).
 
 Two or more db hosts make a cluster: etcd on the etcd hosts, Patroni on the db hosts, the
 pgBackRest repository on the backup host, and HAProxy on the api hosts (docs/deploy.md).
+
+Monitoring (monitoring = True, the default): exporters on every host, and Prometheus with
+Alertmanager on the monitor host, by default the first api host (docs/monitoring.md).
 """
 
 from pyinfra.api.operation import OperationMeta
@@ -18,8 +21,10 @@ from tasks.backup import backups, repository
 from tasks.base import base
 from tasks.cluster import cluster_barrier, is_cluster
 from tasks.etcd import etcd_member
+from tasks.exporters import backup_metrics, exporters, holds_backups
 from tasks.firewall import firewall
 from tasks.hardening import file_integrity, hardening
+from tasks.monitor import monitor_server
 from tasks.nocodb import nocodb
 from tasks.postgres import postgres_server
 from tasks.proxy import tls_proxy
@@ -53,4 +58,10 @@ if "api" in host.groups:
         nocodb()
     tls_proxy()
     refresh_timer()
+if host.data.monitoring:
+    exporters()
+    if holds_backups():
+        backup_metrics()
+    if "monitor" in host.groups:
+        monitor_server()
 file_integrity()

@@ -1,5 +1,5 @@
 """pyinfra inventory: groups staging and production (each host's data), and the roles: db,
-cache, api, and for a cluster etcd and backup.
+cache, api, monitor (by default the first api host), and for a cluster etcd and backup.
 
 Hosts never live in the repository: they come from VEDB_INVENTORY_FILE (an untracked TOML
 file) or VEDB_DEPLOY_HOSTS; see vedb/provision/hosts.py and the README.
@@ -20,3 +20,4 @@ cache = _groups["cache"]
 api = _groups["api"]
 etcd = _groups["etcd"]
 backup = _groups["backup"]
+monitor = _groups["monitor"]

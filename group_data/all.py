@@ -57,3 +57,18 @@ backup_retention_diff = 6
 # systemd calendar expressions (`systemd-analyze calendar` checks one).
 backup_full_schedule = "Sun *-*-* 02:30:00"
 backup_diff_schedule = "Mon..Sat *-*-* 02:30:00"
+
+# Monitoring (tasks/monitor.py): node-exporter on every host, the postgres and redis exporters
+# on db and cache hosts, and Prometheus with Alertmanager on the monitor host (the first api
+# host unless the inventory gives a host the "monitor" role; group_data/monitor.py has its
+# settings). Exporters listen on loopback when the monitor is the same host, else on the
+# host's private_address, open to the monitor only. False leaves all of it out.
+monitoring = True
+node_exporter_port = 9100
+postgres_exporter_port = 9187
+redis_exporter_port = 9121
+# Where node-exporter reads textfile metrics (the backups' age, vedb.backup.metrics).
+metrics_textfile_dir = "/var/lib/vedb-metrics"
+# The newest backup may be this old before BackupTooOld fires: the longest gap between two
+# runs of backup_full_schedule and backup_diff_schedule (daily), plus the time one takes.
+backup_max_age_hours = 26

@@ -75,5 +75,9 @@ BEGIN
     IF to_regprocedure('analytics.fold_pending(boolean, bigint)') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.fold_pending(boolean, bigint) TO vedb_app;
     END IF;
+    -- Prometheus's postgres exporter reads the rollups' backlog (migration 0026).
+    IF to_regprocedure('analytics.rollup_backlog()') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION analytics.rollup_backlog() TO vedb_monitor;
+    END IF;
 END
 $$;

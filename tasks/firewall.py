@@ -7,6 +7,7 @@ from pyinfra.context import host
 from pyinfra.operations import apt, files, server, systemd
 
 from tasks.cluster import address, addresses, group, is_cluster
+from tasks.exporters import monitor_rules
 from vedb.templates import render
 
 RULES = "/etc/nftables.conf"
@@ -70,7 +71,7 @@ def firewall() -> None:
                 web="api" in host.groups,
                 postgres_networks=networks,
                 postgres_port=data.postgres_port,
-                cluster_rules=cluster_rules() if is_cluster() else [],
+                private_rules=[*(cluster_rules() if is_cluster() else []), *monitor_rules()],
             )
         ),
         dest=RULES,

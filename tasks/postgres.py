@@ -17,7 +17,14 @@ from tasks.cluster import is_cluster
 from tasks.nocodb import nocodb_secrets
 from tasks.patroni import is_leader, patroni_member
 from tasks.tuned import tuned_conf
-from vedb.access import APP_ROLE, GROUP_ROLES, MONITOR_ROLE, OWNER_ROLE, READONLY_ROLE
+from vedb.access import (
+    APP_ROLE,
+    EXPORTER_LOGIN,
+    GROUP_ROLES,
+    MONITOR_ROLE,
+    OWNER_ROLE,
+    READONLY_ROLE,
+)
 from vedb.provision.hostdata import deploy_secrets, pgdg_source, postgres_major
 from vedb.provision.operations import identifier, login_role, sql_unless, yoyo_apply
 from vedb.provision.secrets import DeploySecrets
@@ -193,6 +200,8 @@ def _database() -> None:
         statement=f"GRANT pg_monitor TO {MONITOR_ROLE}",
         **AS_POSTGRES,
     )
+    if data.monitoring:
+        _exporter_login()
     sql_unless(
         name="Create the pg_stat_statements extension (preloaded; this makes its view readable)",
         database=name,
@@ -210,6 +219,24 @@ def _database() -> None:
             f"AND '{setting}' = ANY (s.setconfig))"
         ),
         statement=(f"ALTER DATABASE {quoted} SET vedb.environment = '{data.database_environment}'"),
+        **AS_POSTGRES,
+    )
+
+
+def _exporter_login() -> None:
+    """The postgres exporter's login: the prometheus OS account by peer on the local socket
+    (pg_hba.conf), so no password exists; vedb_monitor's statistics and nothing else."""
+    postgres.role(
+        name=f"Create the login {EXPORTER_LOGIN} (the postgres exporter, peer only)",
+        role=EXPORTER_LOGIN,
+        login=True,
+        **AS_POSTGRES,
+    )
+    sql_unless(
+        name=f"Grant {MONITOR_ROLE} to {EXPORTER_LOGIN}",
+        database=host.data.database_name,
+        satisfied=f"SELECT pg_has_role('{EXPORTER_LOGIN}', '{MONITOR_ROLE}', 'MEMBER')",
+        statement=f"GRANT {MONITOR_ROLE} TO {EXPORTER_LOGIN}",
         **AS_POSTGRES,
     )
 

@@ -14,6 +14,8 @@ from pyinfra.operations import apt, files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
+from tasks.cluster import address
+from tasks.exporters import monitors
 from vedb.provision.hostdata import acme_domain, deploy_secrets
 from vedb.templates import render
 
@@ -124,6 +126,32 @@ def _acme(domain: str) -> None:
     )
 
 
+def _monitoring() -> dict[str, object]:
+    """The monitor's UIs on this host (Prometheus, Alertmanager), and the API's /metrics for a
+    monitor elsewhere, on this host's private address."""
+    data = host.data
+    if not data.monitoring:
+        return {"monitor": None, "metrics_listen": None}
+    here = "monitor" in host.groups
+    others = [address(m) for m in monitors() if m.name != host.name]
+    return {
+        "monitor": (
+            {"prometheus_port": data.prometheus_port, "alertmanager_port": data.alertmanager_port}
+            if here
+            else None
+        ),
+        "metrics_listen": (
+            {
+                "address": address(host),
+                "port": monitors()[0].data.api_metrics_port,
+                "allowed": others,
+            }
+            if others
+            else None
+        ),
+    }
+
+
 @deploy("TLS proxy")
 def tls_proxy() -> None:
     data = host.data
@@ -148,6 +176,7 @@ def tls_proxy() -> None:
                 max_body=data.proxy_max_body,
                 nocodb_port=data.nocodb_port if data.nocodb else None,
                 acme_webroot=ACME_WEBROOT if acme else None,
+                **_monitoring(),
             )
         ),
         dest=SITE,

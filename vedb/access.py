@@ -21,3 +21,6 @@ READONLY_ROLE = "vedb_readonly"  # analytics reads and NocoDB: SELECT only
 # sequences' positions; no table data.
 MONITOR_ROLE = "vedb_monitor"
 GROUP_ROLES = (OWNER_ROLE, APP_ROLE, READONLY_ROLE, MONITOR_ROLE)
+# The postgres exporter's login, in MONITOR_ROLE: named as its OS account, which reaches the
+# local socket by peer (no password exists).
+EXPORTER_LOGIN = "prometheus"

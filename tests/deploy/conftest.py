@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.testhost import Guest, booted_host, leftovers
+from tests.deploy.testhost import GATEWAY, Guest, booted_host, leftovers
 from vedb.provision.secrets import DeploySecrets, load_secrets, write_new_secrets
 from vedb.settings import REPO_ROOT
+
+
+WEBHOOK_PORT = 19093  # on the gateway address: Alertmanager's receiver in the deploy test
 
 
 @dataclass
@@ -50,6 +53,11 @@ class Deployment:
             "postgres_allowed_networks": ["10.231.0.0/24"],
             # The tests open an SSH connection per check, far more than a person would.
             "firewall_ssh_new_per_minute": 1000,
+            # Alertmanager posts to a receiver on this machine (tests/deploy/test_monitoring.py);
+            # scrapes and the first notification come sooner than in production.
+            "alert_webhook_url": f"http://{GATEWAY}:{WEBHOOK_PORT}/alerts",
+            "scrape_interval": "5s",
+            "alert_group_wait": "5s",
             **host_data,
         }
         lines = [

@@ -7,16 +7,18 @@ table data), in a worker thread: they are psycopg's sync code and take a few mil
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 from typing import Any
 
 import psycopg
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from psycopg import sql
 
 from vedb.access import ADMIN, MONITOR_ROLE
-from vedb.api.auth import require
+from vedb.api.auth import require, scopes_of
 from vedb.api.dashboard import PAGE
 from vedb.dbhealth.report import run_checks
 
@@ -42,6 +44,36 @@ async def dashboard() -> HTMLResponse:
     return HTMLResponse(PAGE, headers={"Cache-Control": "no-store"})
 
 
+MONITOR_REALM = {"WWW-Authenticate": 'Basic realm="V-EdFinance monitoring", charset="UTF-8"'}
+
+
+def _presented_token(header: str) -> str:
+    """The token in HTTP basic auth's password (any user name), or a bearer token."""
+    kind, _, value = header.partition(" ")
+    if kind.lower() == "bearer":
+        return value.strip()
+    if kind.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(value.strip(), validate=True).decode().partition(":")[2]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+
+
+async def authorize(request: Request) -> Response:
+    # nginx's auth_request asks this for every request to the monitor's UIs; a 401 carries
+    # the challenge, which nginx passes on, so a browser shows its sign-in prompt.
+    presented = _presented_token(request.headers.get("authorization", ""))
+    if not presented:
+        raise HTTPException(401, "sign in with an admin token as the password", MONITOR_REALM)
+    scopes = scopes_of(request.app.state.tokens, presented)
+    if scopes is None:
+        raise HTTPException(401, "unknown token", MONITOR_REALM)
+    if ADMIN not in scopes:
+        raise HTTPException(403, "this token lacks the 'admin' scope")
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
 def admin_router() -> APIRouter:
     router = APIRouter(tags=["admin"])
     router.add_api_route(
@@ -54,6 +86,21 @@ def admin_router() -> APIRouter:
             401: {"description": "no or unknown token"},
             403: {"description": "the token lacks the 'admin' scope"},
             503: {"description": "the database is unavailable"},
+        },
+    )
+    router.add_api_route(
+        "/api/admin/authorize",
+        authorize,
+        methods=["GET"],
+        status_code=204,
+        response_class=Response,
+        summary=(
+            "204 for an admin token, as HTTP basic auth's password or a bearer token: the "
+            "proxy's check before Prometheus's and Alertmanager's UIs (docs/monitoring.md)."
+        ),
+        responses={
+            401: {"description": "no or unknown token (with a basic auth challenge)"},
+            403: {"description": "the token lacks the 'admin' scope"},
         },
     )
     router.add_api_route(

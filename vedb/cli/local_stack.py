@@ -16,7 +16,13 @@ from vedb.cli.app import (
     stack_app,
 )
 from vedb.stack import StackError, detached
-from vedb.stack.doctor import apt_install, missing_browser, missing_node, missing_servers
+from vedb.stack.doctor import (
+    apt_install,
+    missing_browser,
+    missing_monitoring_tools,
+    missing_node,
+    missing_servers,
+)
 
 
 @stack_app.command("up")
@@ -73,8 +79,9 @@ def stack_doctor(
     browser: Annotated[
         bool,
         typer.Option(
-            help="Also check for the tests' tools: headless Chromium (the dashboard's test) "
-            "and Node with npm (the TypeScript types of `vedb docs`)."
+            help="Also check for the tests' tools: headless Chromium (the dashboard's test), "
+            "Node with npm (the TypeScript types of `vedb docs`), and promtool and amtool "
+            "(the alert rules' tests)."
         ),
     ] = False,
 ) -> None:
@@ -82,7 +89,7 @@ def stack_doctor(
     settings = load_settings()
 
     def missing() -> list[str]:
-        tools = missing_browser() + missing_node() if browser else []
+        tools = missing_browser() + missing_node() + missing_monitoring_tools() if browser else []
         return missing_servers(settings) + tools
 
     absent = missing()

@@ -8,7 +8,7 @@ Either a file named by VEDB_INVENTORY_FILE:
 
     [hosts."203.0.113.10"]
     environment = "production"      # staging or production
-    roles = ["db", "cache", "api"]  # the default; also "etcd", "backup" (a cluster)
+    roles = ["db", "cache", "api"]  # the default; also "etcd", "backup" (a cluster), "monitor"
     postgres_allowed_networks = ["10.0.0.0/24"]   # any other key is host data
 
 or, for one-box hosts, VEDB_DEPLOY_HOSTS="production:203.0.113.10,staging:198.51.100.7" with
@@ -26,8 +26,9 @@ from typing import Any, NamedTuple
 
 ENVIRONMENTS = ("staging", "production")
 # etcd: a member of the cluster's DCS (3 or 5 hosts; they may be the db hosts); backup: the
-# pgBackRest repository host. A host without `roles` takes the one-box roles.
-ROLES = ("db", "cache", "api", "etcd", "backup")
+# pgBackRest repository host; monitor: Prometheus and Alertmanager (when no host has it, the
+# first api host). A host without `roles` takes the one-box roles.
+ROLES = ("db", "cache", "api", "etcd", "backup", "monitor")
 DEFAULT_ROLES = ("db", "cache", "api")
 SSH_VARIABLES = {
     "VEDB_SSH_USER": "ssh_user",
@@ -116,6 +117,8 @@ def inventory_groups(environ: Mapping[str, str] | None = None) -> dict[str, list
         groups[environment].append((name, data))
         for role in roles:
             groups[role].append(name)
+    if not groups["monitor"] and groups["api"]:
+        groups["monitor"] = groups["api"][:1]
     return groups
 
 

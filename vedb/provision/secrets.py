@@ -48,6 +48,10 @@ class DeploySecrets(BaseSettings):
     postgres_rewind_password: SecretStr | None = None
     patroni_rest_password: SecretStr | None = None
     cluster_tls_seed: SecretStr | None = None
+    # Alertmanager's receiver (group_data/monitor.py): a webhook URL that carries a token, and
+    # the email relay's password.
+    alert_webhook_url: SecretStr | None = None
+    alert_smtp_password: SecretStr | None = None
     # The proxy's TLS pair, PEM. Without them the deploy makes a self-signed one on the host.
     tls_certificate: SecretStr | None = None
     tls_private_key: SecretStr | None = None

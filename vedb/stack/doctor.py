@@ -32,6 +32,12 @@ def missing_node() -> list[str]:
     return [] if shutil.which("node") and shutil.which("npm") else ["nodejs", "npm"]
 
 
+def missing_monitoring_tools() -> list[str]:
+    """promtool and amtool check the alert rules and the rendered Alertmanager configuration."""
+    tools = {"promtool": "prometheus", "amtool": "prometheus-alertmanager"}
+    return [package for tool, package in tools.items() if not shutil.which(tool)]
+
+
 def missing_servers(settings: Settings) -> list[str]:
     if settings.stack_backend != "local" and docker_answers():
         return []
