@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import subprocess
@@ -34,6 +35,29 @@ async def test_db_health_answers_admins_only(client: httpx.AsyncClient) -> None:
     page = await client.get("/admin/db-health")  # the page itself holds no data
     assert page.status_code == 200 and "/api/admin/db-health" in page.text
     assert "http" not in page.text.split("<script>")[1]  # no CDN: nothing loaded from outside
+
+
+def basic(token: str, user: str = "admin") -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()}
+
+
+async def test_the_monitor_check_takes_an_admin_token_as_basic_auth_or_bearer(
+    client: httpx.AsyncClient,
+) -> None:
+    admin = ADMIN["Authorization"].removeprefix("Bearer ")
+    read = READ["Authorization"].removeprefix("Bearer ")
+    for headers in (ADMIN, basic(admin), basic(admin, user="")):
+        answer = await client.get("/api/admin/authorize", headers=headers)
+        assert answer.status_code == 204, headers
+        assert answer.headers["Cache-Control"] == "no-store"
+    # No token, a garbled header or an unknown token: 401 with the challenge nginx passes on.
+    for headers in ({}, {"Authorization": "Basic %%%"}, basic("nope-" * 6), basic(admin[:-1])):
+        answer = await client.get("/api/admin/authorize", headers=headers)
+        assert answer.status_code == 401, headers
+        assert answer.headers["WWW-Authenticate"].startswith('Basic realm="V-EdFinance')
+    answer = await client.get("/api/admin/authorize", headers=basic(read))
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == "this token lacks the 'admin' scope"
 
 
 @pytest.fixture(scope="module")

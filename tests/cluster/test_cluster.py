@@ -136,6 +136,37 @@ def test_second_deploy_changes_nothing(first_run: DeployRun, cluster: ClusterDep
     assert again.changed() == [], again.changed()
 
 
+def test_the_monitor_scrapes_every_member_and_its_patroni(
+    first_run: DeployRun, cluster: ClusterDeployment
+) -> None:
+    """Prometheus on the api guest (the monitor by default) reaches every guest's exporters on
+    their private addresses, and each member's Patroni; the firewall lets only it in."""
+    monitor = cluster.lab[APP].guest
+    want = {"node": 5, "postgres": 3, "patroni": 3, "redis": 1, "api": 1}
+
+    def up() -> dict[str, int]:
+        answer = monitor.ssh(
+            "curl -fsS --max-time 10 http://127.0.0.1:9090/prometheus/api/v1/targets"
+        )
+        counts: dict[str, int] = {}
+        for target in json.loads(answer)["data"]["activeTargets"]:
+            if target["health"] == "up":
+                job = target["labels"]["job"]
+                counts[job] = counts.get(job, 0) + 1
+        return counts
+
+    deadline = time.monotonic() + 120
+    while (counts := up()) != {**counts, **want} and time.monotonic() < deadline:
+        time.sleep(3)
+    assert {job: counts.get(job, 0) for job in want} == want, counts
+    leaders = monitor.ssh(
+        "curl -fsS --max-time 10 -G http://127.0.0.1:9090/prometheus/api/v1/query "
+        "--data-urlencode 'query=sum(patroni_primary)'"
+    )
+    assert json.loads(leaders)["data"]["result"][0]["value"][1] == "1"
+    report(f"monitor: every target up ({counts})")
+
+
 def test_writes_go_to_the_leader_and_reads_to_a_replica(
     first_run: DeployRun, cluster: ClusterDeployment
 ) -> None:

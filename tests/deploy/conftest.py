@@ -18,7 +18,6 @@ from tests.deploy.testhost import GATEWAY, Guest, booted_host, leftovers
 from vedb.provision.secrets import DeploySecrets, load_secrets, write_new_secrets
 from vedb.settings import REPO_ROOT
 
-
 WEBHOOK_PORT = 19093  # on the gateway address: Alertmanager's receiver in the deploy test
 
 

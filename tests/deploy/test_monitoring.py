@@ -12,7 +12,8 @@ import time
 import urllib.error
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import quote
 
 import pytest
 
@@ -32,8 +33,6 @@ def prometheus(host: Guest, path: str) -> Any:
 
 
 def query(host: Guest, promql: str) -> list[dict[str, Any]]:
-    from urllib.parse import quote
-
     result: list[dict[str, Any]] = prometheus(host, f"query?query={quote(promql)}")["result"]
     return result
 
@@ -53,9 +52,9 @@ def psql(host: Guest, statement: str) -> str:
 class Receiver(BaseHTTPRequestHandler):
     """Alertmanager's webhook: keeps each notification's (status, alert names)."""
 
-    received: list[tuple[str, list[str]]] = []
+    received: ClassVar[list[tuple[str, list[str]]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 -- http.server's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         names = [a["labels"]["alertname"] for a in body["alerts"]]
         self.received.append((body["status"], names))
@@ -68,7 +67,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def webhook() -> Iterator[list[tuple[str, list[str]]]]:
-    Receiver.received = []
+    Receiver.received.clear()
     server = ThreadingHTTPServer((GATEWAY, WEBHOOK_PORT), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

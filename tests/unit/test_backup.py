@@ -152,6 +152,20 @@ def test_nocodb_unit_env_and_proxy_routes() -> None:
     acme = render(
         "nginx-vedb.conf.j2", **{**site, "acme_webroot": "/var/lib/vedb-acme"}, nocodb_port=None
     )
+    # The monitor's UIs ask the API about the token first; the token goes no further.
+    monitored = render(
+        "nginx-vedb.conf.j2", **site, nocodb_port=None,
+        monitor={"prometheus_port": 9090, "alertmanager_port": 9093},
+        metrics_listen={"address": "10.0.0.3", "port": 9180, "allowed": ["10.0.0.9"]},
+    )  # fmt: skip
+    for path, port in (("prometheus", 9090), ("alertmanager", 9093)):
+        location = monitored.split(f"location /{path}/ {{")[1].split("}")[0]
+        assert "auth_request /_vedb_admin_auth;" in location
+        assert 'proxy_set_header Authorization "";' in location
+        assert f"proxy_pass http://127.0.0.1:{port};" in location
+    private = monitored.split("listen 10.0.0.3:9180;")[1].split("listen 443")[0]
+    assert "allow 10.0.0.9;\n        deny all;" in private
+    assert "/prometheus/" not in with_nocodb and "9180" not in with_nocodb
     port_80 = acme.split("listen 443")[0]
     assert "location /.well-known/acme-challenge/ {\n        root /var/lib/vedb-acme;" in port_80
     assert "location / {\n        return 301 https://$host$request_uri;" in port_80

@@ -124,12 +124,19 @@ def test_inventory_file_maps_hosts_to_environment_and_role_groups(tmp_path: Path
     assert [name for name, _ in groups["production"]] == ["203.0.113.10", "203.0.113.11"]
     assert groups["db"] == ["203.0.113.10", "198.51.100.7"]
     assert groups["api"] == ["203.0.113.11", "198.51.100.7"]
+    assert groups["monitor"] == ["203.0.113.11"]  # no host has the role: the first api host
     data = dict(groups["production"])["203.0.113.10"]
     assert data == {
         "ssh_user": "deploy",
         "ssh_key": str(Path("~/.ssh/vedb").expanduser()),
         "postgres_allowed_networks": ["10.0.0.0/24"],
     }
+
+
+def test_a_host_named_monitor_is_the_only_monitor(tmp_path: Path) -> None:
+    text = INVENTORY + 'roles = ["db", "cache", "api", "monitor"]\n'
+    groups = inventory_groups({"VEDB_INVENTORY_FILE": str(write(tmp_path / "i.toml", text))})
+    assert groups["monitor"] == ["198.51.100.7"]
 
 
 def test_inventory_from_variables(monkeypatch: pytest.MonkeyPatch) -> None:

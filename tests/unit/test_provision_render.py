@@ -78,7 +78,11 @@ def test_pg_hba_is_scram_only_tls_only_remotely_and_never_postgres_remotely() ->
     )
     rules = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     assert {rule[-1] for rule in rules} == {"peer", "scram-sha-256", "reject"}
-    assert [r for r in rules if r[-1] == "peer"] == [["local", "all", "postgres", "peer"]]
+    # Peer on the socket only: the deploy's postgres, and the exporter's login on vedb alone.
+    assert [r for r in rules if r[-1] == "peer"] == [
+        ["local", "all", "postgres", "peer"],
+        ["local", "vedb", "prometheus", "peer"],
+    ]
     # First match wins: postgres is refused from any address before a network line can match.
     reject = rules.index(["host", "all", "postgres", "all", "reject"])
     remote = [r for r in rules if r[0].startswith("host") and r[3] not in LOCAL]
@@ -87,7 +91,7 @@ def test_pg_hba_is_scram_only_tls_only_remotely_and_never_postgres_remotely() ->
         ["hostssl", "vedb", "all", "192.168.1.0/24", "scram-sha-256"],
     ]
     assert all(rules.index(r) > reject for r in remote)
-    assert len(rules) == 7
+    assert len(rules) == 8
 
 
 def test_redis_conf_is_a_protected_bounded_cache() -> None:
