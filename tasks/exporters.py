@@ -115,10 +115,11 @@ def _exporter(unit: str, label: str, env: str, extra: list[OperationMeta] | None
 def exporters() -> None:
     data, roles = host.data, set(host.groups)
     where = listen_address(host)
+    # Where the backups are, postgres writes their age here (backup_metrics).
     files.directory(
         name=f"{data.metrics_textfile_dir}: textfile metrics for node-exporter",
         path=data.metrics_textfile_dir,
-        user="root",
+        user="postgres" if holds_backups() else "root",
         group="root",
         mode="755",
     )
@@ -164,14 +165,7 @@ def holds_backups() -> bool:
 @deploy("Backup age for Prometheus")
 def backup_metrics() -> None:
     data = host.data
-    textfile_dir = data.metrics_textfile_dir
-    files.directory(
-        name=f"{textfile_dir}: postgres writes the backups' age here",
-        path=textfile_dir,
-        user="postgres",
-        group="root",
-        mode="755",
-    )
+    textfile_dir = data.metrics_textfile_dir  # exporters() made it, postgres's
     values = {
         "root": data.vedb_root,
         "output": f"{textfile_dir}/{BACKUP_TEXTFILE}",

@@ -162,7 +162,7 @@ def monitor_server() -> None:
             f"# managed by pyinfra (tasks/monitor.py)\n"
             f"alertmanager.url: http://127.0.0.1:{data.alertmanager_port}/alertmanager\n"
         ),
-        dest="/etc/amtool/config.yml",
+        dest="/etc/prometheus/amtool.yml",  # where amtool 0.25 looks
         mode="644",
     )
     # Checked before they are used: a broken file never replaces the running configuration.

@@ -445,7 +445,20 @@ def test_secrets_land_as_0600_files_and_the_api_runs_unprivileged(
     modes = host.ssh("stat -c '%n %a %U' /etc/vedb /etc/vedb/api.env")
     assert modes.split("\n")[:2] == ["/etc/vedb 700 root", "/etc/vedb/api.env 600 root"]
     # The schema owner's password was on the host only while the migrations ran.
-    assert host.ssh("ls /etc/vedb").split() == ["api.env", "nocodb.env", "tls"]
+    assert host.ssh("ls /etc/vedb").split() == [
+        "api.env",
+        "nocodb.env",
+        "prometheus-alertmanager.env",
+        "prometheus-node-exporter.env",
+        "prometheus-postgres-exporter.env",
+        "prometheus-redis-exporter.env",  # Redis's password: the exporter's alone
+        "prometheus.env",
+        "tls",
+    ]
+    env_modes = host.ssh("stat -c '%a %U' /etc/vedb/*.env").split("\n")[:-1]
+    assert set(env_modes) == {"600 root"}, env_modes
+    receiver = host.ssh("stat -c '%a %U' /etc/prometheus/vedb-alertmanager.yml").strip()
+    assert receiver == "600 prometheus"  # it may hold the relay's password
     assert host.ssh("ps -o user= -C uvicorn | sort -u").split() == ["vedb"]
 
 
@@ -575,6 +588,7 @@ def test_the_services_are_sandboxed(first_run: DeployRun, deployment: Deployment
         "vedb-refresh.service",
         "vedb-backup@full.service",
         "vedb-nocodb.service",
+        "vedb-backup-metrics.service",
     ):
         report = deployment.host.ssh(f"systemd-analyze security --no-pager {unit}")
         level = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", report)
@@ -688,9 +702,12 @@ def test_a_reboot_brings_every_service_and_the_firewall_back(
     assert failed.strip() == ""
     units = (
         "postgresql@15-main nftables redis-server vedb-api nginx "
-        "vedb-nocodb vedb-refresh.timer vedb-backup-full.timer vedb-backup-diff.timer"
+        "vedb-nocodb vedb-refresh.timer vedb-backup-full.timer vedb-backup-diff.timer "
+        "prometheus prometheus-alertmanager prometheus-node-exporter "
+        "prometheus-postgres-exporter prometheus-redis-exporter vedb-backup-metrics.timer"
     )
-    assert host.ssh(f"systemctl is-active {units}", check=False).split() == ["active"] * 9
+    active = host.ssh(f"systemctl is-active {units}", check=False).split()
+    assert active == ["active"] * len(units.split()), list(zip(units.split(), active, strict=True))
     assert "table inet vedb_filter" in host.ssh("nft list tables")
     assert healthy_within(host, 60)
     assert open_ports(host.address) == [22, 80, 443, 5432]
