@@ -654,6 +654,19 @@ def test_backup_then_point_in_time_restore_brings_deleted_rows_back(
     assert host.ssh("ls /var/lib/postgresql/vedb-restore").split() == []
 
 
+def test_the_backup_units_leave_the_servers_shared_memory_alone(
+    first_run: DeployRun, deployment: Deployment
+) -> None:
+    """Units that run as postgres must not remove postgres's IPC when they stop: that took the
+    running server's dynamic shared memory, and every later connection failed."""
+    host = deployment.host
+    for unit in ("vedb-backup@diff.service", "vedb-backup-metrics.service"):
+        host.ssh(f"systemctl start {unit}", timeout=600)  # oneshot: returns when it has run
+        assert host.ssh(f"systemctl show -p RemoveIPC --value {unit}").strip() == "no"
+        answer = host.ssh("cd / && runuser -u postgres -- psql -XAtq -d vedb -c 'SELECT 1'")
+        assert answer.strip() == "1", unit
+
+
 def test_restore_refuses_bad_input_before_touching_the_host(
     first_run: DeployRun, deployment: Deployment
 ) -> None:

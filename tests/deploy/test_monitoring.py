@@ -46,7 +46,8 @@ def alertmanager_alerts(host: Guest, name: str) -> list[dict[str, Any]]:
 
 
 def psql(host: Guest, statement: str) -> str:
-    return host.ssh(f"runuser -u postgres -- psql -XAtq -d vedb -c {shlex.quote(statement)}")
+    command = f"cd / && runuser -u postgres -- psql -XAtq -d vedb -c {shlex.quote(statement)}"
+    return host.ssh(command)
 
 
 class Receiver(BaseHTTPRequestHandler):

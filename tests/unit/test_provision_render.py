@@ -132,6 +132,28 @@ def test_api_unit_runs_unprivileged_from_a_root_only_env_file() -> None:
         "uvicorn vedb.api.app:create_app --factory --host 0.0.0.0 --port 8000 --workers 2" in text
     )
     assert "NoNewPrivileges=true" in text
+    assert "RemoveIPC=true\n" in text
+
+
+def test_units_that_run_as_postgres_keep_postgres_ipc() -> None:
+    """systemd's RemoveIPC, when a postgres unit stops, would remove the running server's
+    dynamic shared memory (/dev/shm/PostgreSQL.*), and new connections would fail."""
+    for name, values in (
+        ("vedb-backup@.service.j2", {"stanza": "vedb", "repo_path": "/var/lib/pgbackrest"}),
+        (
+            "monitor/vedb-backup-metrics.service.j2",
+            {
+                "root": "/opt/vedb",
+                "output": "/var/lib/vedb-metrics/vedb_backup.prom",
+                "max_age_hours": 26,
+                "textfile_dir": "/var/lib/vedb-metrics",
+                "repo_path": "/var/lib/pgbackrest",
+            },
+        ),
+    ):
+        text = render(name, **values)
+        assert "User=postgres\n" in text and "NoNewPrivileges=true" in text, name
+        assert "RemoveIPC=false\n" in text and "RemoveIPC=true" not in text, name
 
 
 def test_deployed_postgresql_conf_carries_debian_locations() -> None:
