@@ -15,7 +15,7 @@ import redis
 
 from tests.conftest import needs_local_postgres, needs_local_redis
 from vedb.settings import Settings
-from vedb.stack import StackError, start_stack
+from vedb.stack import StackError, doctor, start_stack
 from vedb.stack.binaries import postgres_bin_dir
 from vedb.stack.local import alive
 
@@ -124,3 +124,12 @@ def test_cli_without_database_says_how_to_get_one(tmp_path: Path) -> None:
     result = run_vedb("migrate", env=local_env(tmp_path))
     assert result.returncode == 1
     assert "set VEDB_DATABASE_URL, or run `vedb stack up`" in result.stderr
+
+
+def test_doctor_names_the_packages_of_missing_monitoring_tools(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None if name == "amtool" else name)
+    assert doctor.missing_monitoring_tools() == ["prometheus-alertmanager"]
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    assert doctor.missing_monitoring_tools() == ["prometheus", "prometheus-alertmanager"]
