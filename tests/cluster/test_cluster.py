@@ -16,6 +16,7 @@ import ssl
 import statistics
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -62,19 +63,21 @@ def leader(cluster: ClusterDeployment, down: set[str] | None = None) -> str:
     return guest_of(cluster, leaders[0])
 
 
-def wait_for(what: str, bound_s: float, check: Any) -> float:
-    """Seconds until ``check()`` is true; fails naming ``what`` after ``bound_s``."""
-    started = time.monotonic()
+def wait_for(what: str, bound_s: float, check: Any, since: float | None = None) -> float:
+    """Seconds until ``check()`` is true, counted from ``since`` (a monotonic time; default
+    now); fails naming ``what`` after ``bound_s``."""
+    started = time.monotonic() if since is None else since
     last: Any = None
-    while time.monotonic() - started < bound_s:
+    while True:  # checked at least once, even when ``since`` is past the bound already
         try:
             last = check()
             if last:
                 return time.monotonic() - started
         except (AssertionError, subprocess.TimeoutExpired) as exc:
             last = exc
+        if time.monotonic() - started >= bound_s:
+            raise AssertionError(f"{what} not within {bound_s} s: {last}")
         time.sleep(1)
-    raise AssertionError(f"{what} not within {bound_s} s: {last}")
 
 
 def owner_url(cluster: ClusterDeployment, **extra: Any) -> str:
@@ -484,9 +487,20 @@ def test_each_guest_opens_only_what_its_roles_need(
 
 
 def test_a_restore_works_with_every_db_hosts_disk_gone(cluster: ClusterDeployment) -> None:
-    """Last: all three db guests lose power for good, and the backup host still restores."""
-    for name in DB:
-        cluster.lab.kill(name)
+    """Last: all three db guests lose power for good, and the backup host still restores.
+    Meanwhile the monitor on the api guest sees a cluster with no leader, and alerts."""
+    cut = min(cluster.lab.kill(name) for name in DB)
+    # ClusterHasNoLeader: for 1 m, at the default 15 s scrapes (each dead target's scrape
+    # also waits out its 10 s timeout); it inhibits ClusterMemberDown for the same cause.
+    # Watched from the cut on, while the restore runs.
+    watcher = ThreadPoolExecutor(max_workers=1)
+    no_leader = watcher.submit(
+        wait_for,
+        "ClusterHasNoLeader firing in Alertmanager",
+        RECOVERY_BOUND_S,
+        lambda: bool(active_alerts(cluster, "ClusterHasNoLeader")),
+        cut,
+    )
     inventory = {"VEDB_INVENTORY_FILE": str(cluster.inventory_file)}
     restored = vedb(
         "restore", "--host", cluster.address(BACKUP), "--into", "disaster", "--json",
@@ -496,3 +510,16 @@ def test_a_restore_works_with_every_db_hosts_disk_gone(cluster: ClusterDeploymen
     tables = json.loads(restored.stdout)["tables"]
     assert tables["learning.users"]["rows"] > 0 and tables["analytics.behavior_log"]["rows"] > 0
     report(f"restored with no db host: {tables['analytics.behavior_log']['rows']} events")
+    fired = no_leader.result(timeout=RECOVERY_BOUND_S + 60)
+    watcher.shutdown()
+    report(
+        f"ClusterHasNoLeader firing in Alertmanager {fired:.0f} s after every db guest lost "
+        "power (for 60 s + 2 scrape intervals of 15 s = 90 s, + the 10 s scrape timeout)"
+    )
+
+
+def active_alerts(cluster: ClusterDeployment, name: str) -> list[dict[str, Any]]:
+    url = f"http://127.0.0.1:9093/alertmanager/api/v2/alerts?filter=alertname%3D%22{name}%22"
+    answer = cluster.lab[APP].guest.ssh(f"curl -fsS --max-time 10 {shlex.quote(url)}")
+    alerts: list[dict[str, Any]] = json.loads(answer)
+    return [a for a in alerts if a["status"]["state"] == "active"]
