@@ -9,6 +9,10 @@ prometheus_retention = "30d"
 # An api host that is not the monitor serves the API's /metrics on its private_address at this
 # port, to the monitor hosts only.
 api_metrics_port = 9180
+# A cluster: this host's nginx passes each member's Patroni /metrics on, on loopback at this
+# port (it mends Patroni 3.0.2's "None"; templates/nginx-vedb.conf.j2). So a cluster's monitor
+# must be an api host.
+patroni_metrics_port = 9108
 
 # Where Alertmanager sends alerts (firing and resolved). Neither set: alerts show only in
 # Alertmanager's UI and API (/alertmanager/ through the proxy) and `amtool` on this host.

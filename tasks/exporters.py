@@ -19,7 +19,7 @@ from pyinfra.operations import apt, files, systemd
 from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
-from tasks.cluster import address, group, is_cluster
+from tasks.cluster import CLUSTER_CA, address, group, is_cluster
 from tasks.service import kept_running
 from vedb.access import EXPORTER_LOGIN
 from vedb.provision.hostdata import deploy_secrets
@@ -155,6 +155,18 @@ def exporters() -> None:
             f'REDIS_PASSWORD="{password}"\n'
             f'ARGS="-web.listen-address={where}:{data.redis_exporter_port}"\n',
         )
+
+
+def patroni_metrics() -> dict[str, object] | None:
+    """A cluster's members' Patroni /metrics, rewritten for Prometheus by the monitor host's
+    nginx (templates/nginx-vedb.conf.j2 says why); None without a cluster."""
+    if not is_cluster():
+        return None
+    return {
+        "port": monitors()[0].data.patroni_metrics_port,
+        "ca_file": CLUSTER_CA,
+        "members": [{"address": address(m), "port": m.data.patroni_rest_port} for m in group("db")],
+    }
 
 
 def holds_backups() -> bool:

@@ -15,7 +15,7 @@ from pyinfra.operations import files, server, systemd
 from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
-from tasks.cluster import CLUSTER_CA, address, group, is_cluster
+from tasks.cluster import address, group, is_cluster
 from tasks.exporters import MonitorError, listen_address, packaged_service
 from tasks.service import kept_running
 from vedb.provision.hostdata import deploy_secrets
@@ -56,13 +56,17 @@ def scrape_jobs() -> list[dict[str, object]]:
     ]
     jobs.append({"name": "api", "targets": api})
     if is_cluster():
+        # Through this host's nginx, which mends Patroni 3.0.2's "None" (tasks/proxy.py).
+        port = host.data.patroni_metrics_port
         jobs.append(
             {
                 "name": "patroni",
-                "scheme": "https",
-                "ca_file": CLUSTER_CA,
                 "targets": [
-                    {"address": f"{address(m)}:{m.data.patroni_rest_port}", "instance": m.name}
+                    {
+                        "address": f"127.0.0.1:{port}",
+                        "metrics_path": f"/{address(m)}/metrics",
+                        "instance": m.name,
+                    }
                     for m in group("db")
                 ],
             }
@@ -109,6 +113,11 @@ def _alertmanager_config() -> str:
 def monitor_server() -> None:
     """Prometheus (rules from monitoring/alerts.yml, as committed) and Alertmanager."""
     data = host.data
+    if is_cluster() and "api" not in host.groups:
+        raise MonitorError(
+            f"monitor host {host.name!r} is not an api host: a cluster's monitor reads "
+            "Patroni's metrics through the api host's nginx; give the monitor role to an api host"
+        )
     files.directory(name="/etc/prometheus", path="/etc/prometheus", mode="755")
     rules = files.put(
         name="Install the alert rules (monitoring/alerts.yml)",

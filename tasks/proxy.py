@@ -15,7 +15,7 @@ from pyinfra.operations.util import any_changed
 
 from tasks.base import secret_file
 from tasks.cluster import address
-from tasks.exporters import monitors
+from tasks.exporters import monitors, patroni_metrics
 from vedb.provision.hostdata import acme_domain, deploy_secrets
 from vedb.templates import render
 
@@ -131,7 +131,7 @@ def _monitoring() -> dict[str, object]:
     monitor elsewhere, on this host's private address."""
     data = host.data
     if not data.monitoring:
-        return {"monitor": None, "metrics_listen": None}
+        return {"monitor": None, "metrics_listen": None, "patroni_metrics": None}
     here = "monitor" in host.groups
     others = [address(m) for m in monitors() if m.name != host.name]
     return {
@@ -140,6 +140,7 @@ def _monitoring() -> dict[str, object]:
             if here
             else None
         ),
+        "patroni_metrics": patroni_metrics() if here else None,
         "metrics_listen": (
             {
                 "address": address(host),

@@ -166,6 +166,14 @@ def test_nocodb_unit_env_and_proxy_routes() -> None:
     private = monitored.split("listen 10.0.0.3:9180;")[1].split("listen 443")[0]
     assert "allow 10.0.0.9;\n        deny all;" in private
     assert "/prometheus/" not in with_nocodb and "9180" not in with_nocodb
+    patroni = render(
+        "nginx-vedb.conf.j2", **site, nocodb_port=None,
+        patroni_metrics={"port": 9108, "ca_file": "/ca.crt",
+                         "members": [{"address": "10.0.0.2", "port": 8008}]},
+    )  # fmt: skip
+    member = patroni.split("location = /10.0.0.2/metrics {")[1].split("}")[0]
+    assert "proxy_pass https://10.0.0.2:8008/metrics;" in member
+    assert "proxy_ssl_verify on;" in member and 'sub_filter "' in member
     port_80 = acme.split("listen 443")[0]
     assert "location /.well-known/acme-challenge/ {\n        root /var/lib/vedb-acme;" in port_80
     assert "location / {\n        return 301 https://$host$request_uri;" in port_80

@@ -68,10 +68,20 @@ def prometheus_config(tmp_path: Path) -> Path:
     jobs = [
         {"name": "node", "targets": [{"address": "10.0.0.2:9100", "instance": "db1"}]},
         {
-            "name": "patroni",
+            "name": "patroni",  # through the monitor's nginx, one path per member
+            "targets": [
+                {
+                    "address": "127.0.0.1:9108",
+                    "instance": "db1",
+                    "metrics_path": "/10.0.0.2/metrics",
+                }
+            ],
+        },
+        {
+            "name": "tls",
             "scheme": "https",
             "ca_file": str(tmp_path / "ca.crt"),
-            "targets": [{"address": "10.0.0.2:8008", "instance": "db1"}],
+            "targets": [{"address": "10.0.0.2:8443", "instance": "db1"}],
         },
     ]
     (tmp_path / "ca.crt").write_text("")
@@ -97,8 +107,12 @@ def test_the_rendered_prometheus_configuration_checks_out(tmp_path: Path) -> Non
     assert "SUCCESS" in tool("promtool", "check", "config", "--syntax-only", str(path))
     config = yaml.safe_load(path.read_text())
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    assert set(jobs) == {"prometheus", "alertmanager", "node", "patroni"}
-    assert jobs["patroni"]["scheme"] == "https"
+    assert set(jobs) == {"prometheus", "alertmanager", "node", "patroni", "tls"}
+    assert jobs["tls"]["scheme"] == "https"
+    assert jobs["patroni"]["static_configs"][0]["labels"] == {
+        "instance": "db1",
+        "__metrics_path__": "/10.0.0.2/metrics",
+    }
     assert jobs["node"]["static_configs"][0]["labels"] == {"instance": "db1"}
     assert config["alerting"]["alertmanagers"][0]["path_prefix"] == "/alertmanager"
 
