@@ -75,6 +75,10 @@ BEGIN
     IF to_regprocedure('analytics.fold_pending(boolean, bigint)') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.fold_pending(boolean, bigint) TO vedb_app;
     END IF;
+    -- The API's admin endpoint erases one user (migration 0027).
+    IF to_regprocedure('analytics.forget_user(bigint)') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION analytics.forget_user(bigint) TO vedb_app;
+    END IF;
     -- Prometheus's postgres exporter reads the rollups' backlog (migration 0026).
     IF to_regprocedure('analytics.rollup_backlog()') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.rollup_backlog() TO vedb_monitor;
