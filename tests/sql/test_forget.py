@@ -4,6 +4,7 @@ was queued."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests.conftest import seeded_database
 from tests.sql.test_rollups import assert_rollups_equal_raw
+from tests.unit.test_cli import run_vedb
 from vedb.analytics.erasure import ForgetError, forget
 from vedb.stack import Stack
 
@@ -54,6 +56,24 @@ def traces(conn: psycopg.Connection[Any], user_id: int) -> dict[str, int]:
         if row and row[0]:
             found[f"{schema}.{table}.{column}"] = int(row[0])
     return found
+
+
+def test_vedb_forget_says_what_it_would_delete_and_refuses_an_unknown_user(
+    erasable_db: str,
+) -> None:
+    with psycopg.connect(erasable_db, autocommit=True) as conn:
+        user = heaviest_student(conn)
+        events = traces(conn, user)["analytics.behavior_log.user_id"]
+    dry = run_vedb("forget", "--user", str(user), "--dry-run", VEDB_DATABASE_URL=erasable_db)
+    assert dry.returncode == 0, dry.stderr
+    assert re.search(rf"analytics\.behavior_log\s+{events:,}\n", dry.stdout), dry.stdout
+    assert f"Dry run: forgetting user {user} would delete" in dry.stdout
+    assert "rolled back, nothing changed" in dry.stdout
+    unknown = run_vedb("forget", "--user", "987654321", VEDB_DATABASE_URL=erasable_db)
+    assert unknown.returncode == 1
+    assert "cannot forget user 987654321: no user 987654321" in unknown.stderr
+    zero = run_vedb("forget", "--user", "0", VEDB_DATABASE_URL=erasable_db)
+    assert zero.returncode == 1 and "must be positive, not 0" in zero.stderr
 
 
 def test_a_dry_run_counts_and_changes_nothing(erasable_db: str) -> None:

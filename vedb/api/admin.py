@@ -10,14 +10,15 @@ import asyncio
 import base64
 import binascii
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from psycopg import sql
 
 from vedb.access import ADMIN, MONITOR_ROLE
+from vedb.analytics.erasure import ForgetError, forget_async
 from vedb.api.auth import require, scopes_of
 from vedb.api.dashboard import PAGE
 from vedb.dbhealth.report import run_checks
@@ -74,6 +75,32 @@ async def authorize(request: Request) -> Response:
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
+async def forget_user(
+    request: Request,
+    user_id: Annotated[int, Path(gt=0, description="The user to erase")],
+    dry_run: Annotated[
+        bool, Query(description="Count what would go, and roll it all back")
+    ] = False,
+) -> dict[str, Any]:
+    try:
+        async with request.app.state.ingest_pool.connection() as conn:
+            result = await forget_async(conn, user_id, dry_run=dry_run)
+    except ForgetError as exc:
+        raise HTTPException(404 if "no user" in str(exc) else 409, str(exc)) from None
+    except psycopg.OperationalError as exc:
+        raise HTTPException(503, f"database unavailable: {str(exc).strip()}") from exc
+    cache = request.app.state.analytics.cache
+    if not dry_run and cache is not None:
+        await cache.invalidate()  # an answer cached before may name them
+    return {
+        "user_id": user_id,
+        "dry_run": dry_run,
+        "deleted": result.deleted,
+        "total": result.total,
+        "ms": round(result.seconds * 1000, 1),
+    }
+
+
 def admin_router() -> APIRouter:
     router = APIRouter(tags=["admin"])
     router.add_api_route(
@@ -85,6 +112,23 @@ def admin_router() -> APIRouter:
         responses={
             401: {"description": "no or unknown token"},
             403: {"description": "the token lacks the 'admin' scope"},
+            503: {"description": "the database is unavailable"},
+        },
+    )
+    router.add_api_route(
+        "/api/admin/users/{user_id}",
+        forget_user,
+        methods=["DELETE"],
+        dependencies=[Depends(require(ADMIN))],
+        summary=(
+            "Erase one user (the right to be forgotten): their row, every row of theirs and "
+            "their share of the rollups, in one transaction; `?dry_run=true` only counts."
+        ),
+        responses={
+            401: {"description": "no or unknown token"},
+            403: {"description": "the token lacks the 'admin' scope"},
+            404: {"description": "no such user"},
+            409: {"description": "the user teaches courses: give them another teacher first"},
             503: {"description": "the database is unavailable"},
         },
     )

@@ -1,4 +1,4 @@
-"""`vedb seed`, `vedb migrate`, `vedb refresh`: what is in the database."""
+"""`vedb seed`, `vedb migrate`, `vedb refresh`, `vedb forget`: what is in the database."""
 
 from __future__ import annotations
 
@@ -54,6 +54,41 @@ def seed(
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
     out.print(summary(result))
+
+
+@app.command()
+def forget(
+    user: Annotated[int, typer.Option("--user", help="The id of the user to erase.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go, and roll it all back.")
+    ] = False,
+) -> None:
+    """Erase one user (the right to be forgotten): their row and every row of theirs, and their
+    contribution to the rollups, in one transaction; then every cached answer misses."""
+    from vedb.analytics.erasure import ForgetError, forget_and_invalidate  # noqa: PLC0415
+
+    settings = load_settings()
+    url = database_url(settings)
+    try:
+        result = asyncio.run(forget_and_invalidate(url, settings, user, dry_run=dry_run))
+    except ForgetError as exc:
+        raise fail(f"cannot forget user {user}: {exc}") from None
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    for table, rows in sorted(result.deleted.items()):
+        if rows:
+            out.print(f"  {table:<32} {rows:>10,}")
+    tables = sum(1 for rows in result.deleted.values() if rows)
+    if dry_run:
+        out.print(
+            f"Dry run: forgetting user {user} would delete {result.total:,} rows from {tables} "
+            f"tables; rolled back, nothing changed ({result.seconds * 1000:.0f} ms)."
+        )
+    else:
+        out.print(
+            f"Forgot user {user}: {result.total:,} rows from {tables} tables, and their share "
+            f"of every rollup, in {result.seconds * 1000:.0f} ms."
+        )
 
 
 @app.command()
