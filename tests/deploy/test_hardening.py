@@ -1,7 +1,7 @@
 """The deployed host, judged by the tools people trust: testssl.sh from outside on 443, lynis
 inside the guest, and certbot obtaining and renewing the served certificate from an ACME CA
-(pebble) beside it. Runs after test_deploy.py (file order), on the same host; the ACME test
-goes last, because it replaces the certificate the other tests pin.
+(pebble) beside it. Runs after test_deploy.py (file order), on the same host. The ACME test
+replaces the certificate the other tests pin, so it puts the self-signed pair back when it ends.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 
 from tests.deploy.acme import pebble
 from tests.deploy.conftest import Deployment, DeployRun
+from tests.deploy.test_deploy import PINNED
 
 pytestmark = pytest.mark.deploy
 LYNIS_MINIMUM = 80
@@ -101,6 +102,17 @@ def verified(address: str, server_name: str, root_pem: str) -> dict[str, object]
 def test_certbot_obtains_and_renews_the_certificate_from_acme(
     first_run: DeployRun, deployment: Deployment, tmp_path: Path
 ) -> None:
+    try:
+        obtain_and_renew(deployment, tmp_path)
+    finally:
+        # Back to the self-signed pair that test_monitoring.py and the others pin by address.
+        deployment.host.ssh("rm -f /etc/vedb/tls/cert.pem /etc/vedb/tls/key.pem")
+        PINNED.pop(deployment.host.address, None)
+        restored = deployment.run()
+        assert restored.returncode == 0, restored.output[-6000:]
+
+
+def obtain_and_renew(deployment: Deployment, tmp_path: Path) -> None:
     host = deployment.host
     with pebble(tmp_path / "acme") as acme:
         data = {
