@@ -1,47 +1,47 @@
 -- name: at_risk_students
--- Enrolled students under 50 % average progress with no event for :inactive_days days; risk_score = 0.6 * min(days_inactive / (2 * inactive_days), 1) + 0.4 * (1 - avg_progress), days counted from the last event (or first enrollment if none).
--- version: 2
+-- Enrolled students under 50 % average progress with no event for :inactive_days UTC days or more; risk_score = 0.6 * min(days_inactive / (2 * inactive_days), 1) + 0.4 * (1 - avg_progress), days_inactive = today's UTC date less the UTC date of the last event (or of the first enrollment if none); ranked by the unrounded score, then user_id.
+-- version: 3
 -- params: inactive_days int 1..365 = 14, limit int 1..1000 = 50
 -- cache_ttl: 600
 -- reads: learning.users, analytics.student_summary
-WITH saturated AS (
-    -- Students inactive for 2 x :inactive_days or more score 0.6 + 0.4 * (1 - avg_progress),
-    -- the most anyone with that progress can score. The :limit-th lowest progress among them
-    -- therefore bounds the progress of everyone in the answer (plus rounding), so only
-    -- students under that bound are scored.
-    SELECT s.avg_progress
-    FROM analytics.student_summary AS s
-    WHERE s.avg_progress < 0.5
-      AND coalesce(s.last_active_at, s.first_enrolled_at)
-          <= now() - make_interval(secs => 2 * 86400 * :inactive_days)
-    ORDER BY s.avg_progress
-    LIMIT :limit
+-- Everyone inactive for the same number of days k scores 0.6 * min(k / (2 * :inactive_days), 1)
+-- plus a term that falls as progress grows. So the answer is the best :limit of a few lists,
+-- each in progress order: one per k from :inactive_days to 2 * :inactive_days - 1 (the
+-- students last seen on that day), and one for everyone inactive longer (the score no longer
+-- grows). Each list gives at most :limit rows from an index, whatever the number of students.
+WITH today AS (
+    SELECT (now() AT TIME ZONE 'UTC')::date AS day
 ),
-bound AS (
-    SELECT CASE WHEN count(*) < :limit THEN 0.5 ELSE max(avg_progress) + 0.001 END AS max_progress
-    FROM saturated
+candidates AS (
+    SELECT c.*
+    FROM today AS t
+    CROSS JOIN generate_series(:inactive_days, 2 * :inactive_days - 1) AS k (days)
+    CROSS JOIN LATERAL (
+        SELECT s.user_id, s.enrolled_courses, s.avg_progress, s.last_active_at, k.days
+        FROM analytics.student_summary AS s
+        WHERE s.avg_progress < 0.5
+          AND (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
+              = t.day - k.days
+        ORDER BY s.avg_progress, s.user_id
+        LIMIT :limit
+    ) AS c
+    UNION ALL
+    (SELECT s.user_id, s.enrolled_courses, s.avg_progress, s.last_active_at,
+            t.day - (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
+     FROM analytics.student_summary AS s
+     CROSS JOIN today AS t
+     WHERE s.avg_progress < 0.5
+       AND (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
+           <= t.day - 2 * :inactive_days
+     ORDER BY s.avg_progress, s.user_id
+     LIMIT :limit)
 ),
 scored AS (
-    SELECT s.user_id,
-           s.enrolled_courses,
-           s.avg_progress,
-           s.last_active_at,
-           d.days_inactive,
-           round(0.6 * least(d.days_inactive::numeric / (2 * :inactive_days), 1)
-                 + 0.4 * (1 - s.avg_progress), 4)::float8 AS risk_score
-    FROM analytics.student_summary AS s
-    -- Whole days since: a timestamp difference keeps its hours under a day, so its day field
-    -- is floor(seconds / 86400), without numeric arithmetic on every candidate.
-    CROSS JOIN LATERAL (
-        SELECT extract(day FROM now() - coalesce(s.last_active_at, s.first_enrolled_at))::int
-                   AS days_inactive
-    ) AS d
-    CROSS JOIN bound AS b
-    WHERE s.avg_progress < 0.5
-      AND s.avg_progress <= b.max_progress
-      AND coalesce(s.last_active_at, s.first_enrolled_at)
-          <= now() - make_interval(secs => 86400 * :inactive_days)
-    ORDER BY risk_score DESC, s.user_id
+    SELECT c.*,
+           0.6 * least(c.days::numeric / (2 * :inactive_days), 1) + 0.4 * (1 - c.avg_progress)
+               AS score
+    FROM candidates AS c
+    ORDER BY score DESC, c.user_id
     LIMIT :limit
 )
 SELECT s.user_id,
@@ -49,8 +49,8 @@ SELECT s.user_id,
        s.enrolled_courses,
        round(s.avg_progress, 4)::float8 AS avg_progress,
        s.last_active_at,
-       s.days_inactive,
-       s.risk_score
+       s.days AS days_inactive,
+       round(s.score, 4)::float8 AS risk_score
 FROM scored AS s
 JOIN learning.users AS u ON u.id = s.user_id
-ORDER BY s.risk_score DESC, s.user_id
+ORDER BY s.score DESC, s.user_id

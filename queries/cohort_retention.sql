@@ -3,18 +3,15 @@
 -- version: 2
 -- params: weeks int 1..52 = 8
 -- cache_ttl: 900
--- reads: learning.users, analytics.cohort_week_activity
+-- reads: analytics.cohort_sizes, analytics.cohort_week_activity
 WITH this_week AS (
     SELECT date_trunc('week', now() AT TIME ZONE 'UTC')::date AS monday
 ),
 sizes AS (
-    SELECT date_trunc('week', u.created_at AT TIME ZONE 'UTC')::date AS cohort_week,
-           count(*) AS cohort_size
-    FROM learning.users AS u
+    SELECT c.cohort_week, c.students AS cohort_size
+    FROM analytics.cohort_sizes AS c
     CROSS JOIN this_week AS t
-    WHERE u.role = 'STUDENT'
-      AND u.created_at >= (t.monday - 7 * (:weeks - 1))::timestamp AT TIME ZONE 'UTC'
-    GROUP BY 1
+    WHERE c.cohort_week >= t.monday - 7 * (:weeks - 1)
 ),
 grid AS (
     SELECT s.cohort_week, s.cohort_size, w.week_number

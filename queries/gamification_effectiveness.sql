@@ -2,18 +2,21 @@
 -- Students with a streak or an achievement against those without: completion, and activity in the last 30 UTC days (today included).
 -- version: 2
 -- cache_ttl: 900
--- reads: analytics.student_summary
+-- reads: analytics.student_groups
+-- student_groups holds the students by group and by the UTC day of their last event: a few
+-- hundred rows, however many students there are.
 WITH bounds AS (
-    SELECT ((now() AT TIME ZONE 'UTC')::date - 29)::timestamp AT TIME ZONE 'UTC' AS since
+    SELECT (now() AT TIME ZONE 'UTC')::date - 29 AS first_day
 ),
 per_group AS (
     SELECT s.gamified,
-           count(*) AS students,
-           sum(s.enrolled_courses) AS enrollments,
+           sum(s.students)::bigint AS students,
+           sum(s.enrollments) AS enrollments,
            sum(s.completed_courses) AS completed_courses,
            sum(s.completed_lessons) AS completed_lessons,
-           count(*) FILTER (WHERE s.last_active_at >= b.since) AS active_30d
-    FROM analytics.student_summary AS s
+           coalesce(sum(s.students) FILTER (WHERE s.last_active_day >= b.first_day), 0)
+               AS active_30d
+    FROM analytics.student_groups AS s
     CROSS JOIN bounds AS b
     GROUP BY s.gamified
 )

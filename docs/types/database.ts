@@ -58,6 +58,11 @@ export interface AnalyticsBehaviorLog {
   user_id: Int8;
 }
 
+export interface AnalyticsCohortSizes {
+  cohort_week: Timestamp;
+  students: Int8;
+}
+
 export interface AnalyticsCohortWeekActivity {
   active_students: Generated<Int8>;
   cohort_week: Timestamp;
@@ -74,6 +79,12 @@ export interface AnalyticsCourseDayActivity {
   course_id: Int8;
   day: Timestamp;
   events: Int8;
+}
+
+export interface AnalyticsCourseLearnerDays {
+  course_id: Int8;
+  last_active_day: Timestamp;
+  learners: Int8;
 }
 
 export interface AnalyticsCourseLearners {
@@ -143,6 +154,15 @@ export interface AnalyticsRollupStale {
   id: Generated<Int8>;
   queued_at: Generated<Timestamp>;
   reason: string;
+}
+
+export interface AnalyticsStudentGroups {
+  completed_courses: Int8;
+  completed_lessons: Int8;
+  enrollments: Int8;
+  gamified: boolean;
+  last_active_day: Timestamp;
+  students: Int8;
 }
 
 export interface AnalyticsStudentSummary {
@@ -282,9 +302,11 @@ export interface DB {
   "analytics.active_students_by_day": AnalyticsActiveStudentsByDay;
   "analytics.active_students_by_month": AnalyticsActiveStudentsByMonth;
   "analytics.behavior_log": AnalyticsBehaviorLog;
+  "analytics.cohort_sizes": AnalyticsCohortSizes;
   "analytics.cohort_week_activity": AnalyticsCohortWeekActivity;
   "analytics.course_activity": AnalyticsCourseActivity;
   "analytics.course_day_activity": AnalyticsCourseDayActivity;
+  "analytics.course_learner_days": AnalyticsCourseLearnerDays;
   "analytics.course_learners": AnalyticsCourseLearners;
   "analytics.course_progress": AnalyticsCourseProgress;
   "analytics.course_stops": AnalyticsCourseStops;
@@ -295,6 +317,7 @@ export interface DB {
   "analytics.lesson_progress": AnalyticsLessonProgress;
   "analytics.rollup_runs": AnalyticsRollupRuns;
   "analytics.rollup_stale": AnalyticsRollupStale;
+  "analytics.student_groups": AnalyticsStudentGroups;
   "analytics.student_summary": AnalyticsStudentSummary;
   "analytics.user_activity": AnalyticsUserActivity;
   "analytics.user_day_activity": AnalyticsUserDayActivity;

@@ -1,6 +1,6 @@
 -- name: at_risk_students
--- Enrolled students under 50 % average progress with no event for :inactive_days days; risk_score = 0.6 * min(days_inactive / (2 * inactive_days), 1) + 0.4 * (1 - avg_progress), days counted from the last event (or first enrollment if none).
--- version: 2
+-- Enrolled students under 50 % average progress with no event for :inactive_days UTC days or more; risk_score = 0.6 * min(days_inactive / (2 * inactive_days), 1) + 0.4 * (1 - avg_progress), days_inactive = today's UTC date less the UTC date of the last event (or of the first enrollment if none); ranked by the unrounded score, then user_id.
+-- version: 3
 -- params: inactive_days int 1..365 = 14, limit int 1..1000 = 50
 -- cache_ttl: 600
 -- reads: learning.users, learning.enrollment_progress, analytics.behavior_log
@@ -19,7 +19,8 @@ scored AS (
            p.enrolled_courses,
            p.avg_progress,
            seen.last_active_at,
-           floor(extract(epoch FROM now() - coalesce(seen.last_active_at, p.first_enrolled_at)) / 86400)::int
+           (now() AT TIME ZONE 'UTC')::date
+               - (coalesce(seen.last_active_at, p.first_enrolled_at) AT TIME ZONE 'UTC')::date
                AS days_inactive
     FROM progress AS p
     LEFT JOIN LATERAL (
@@ -35,10 +36,13 @@ SELECT s.user_id,
        round(s.avg_progress, 4)::float8 AS avg_progress,
        s.last_active_at,
        s.days_inactive,
-       round(0.6 * least(s.days_inactive::numeric / (2 * :inactive_days), 1)
-             + 0.4 * (1 - s.avg_progress), 4)::float8 AS risk_score
+       round(r.score, 4)::float8 AS risk_score
 FROM scored AS s
+CROSS JOIN LATERAL (
+    SELECT 0.6 * least(s.days_inactive::numeric / (2 * :inactive_days), 1)
+           + 0.4 * (1 - s.avg_progress) AS score
+) AS r
 JOIN learning.users AS u ON u.id = s.user_id
 WHERE s.days_inactive >= :inactive_days
-ORDER BY risk_score DESC, s.user_id
+ORDER BY r.score DESC, s.user_id
 LIMIT :limit

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from tests.sql import fixture
 from tests.sql.fixture import at
 from tests.sql.test_queries import rows
 from vedb.analytics.runner import Analytics
@@ -92,9 +89,10 @@ async def test_course_completion_by_level(analytics: Analytics) -> None:
 
 async def test_at_risk_students(analytics: Analytics) -> None:
     # Ana averages (2/2 + 1/3) / 2 = 0.67 and Binh 0.5: not under 0.5. Chi: 0/2 and a course
-    # without lessons, 0; last seen 15 days ago at 09:10.
+    # without lessons, 0; last seen at 09:10 on the UTC day 15 days before today: 15 days
+    # inactive, whatever the time now (whole UTC days, version 3).
     last = at(15, 9 + 10 / 60)
-    days = (fixture.NOW - last) // timedelta(days=1)
+    days = 15
     risk = round(0.6 * min(days / (2 * 7), 1) + 0.4, 4)
     assert await rows(analytics, "at_risk_students", inactive_days=7, limit=10) == [
         {

@@ -28,6 +28,7 @@ ROLLUP_TABLES = (
     "analytics.cohort_week_activity",
     "analytics.user_sessions",
     "analytics.course_learners",
+    "analytics.course_learner_days",
     "analytics.course_day_activity",
     "analytics.lesson_learners",
     "analytics.course_activity",
@@ -38,6 +39,8 @@ ROLLUP_TABLES = (
     "analytics.course_stops",
     "analytics.course_progress",
     "analytics.student_summary",
+    "analytics.student_groups",
+    "analytics.cohort_sizes",
 )
 
 
