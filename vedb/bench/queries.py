@@ -34,7 +34,7 @@ class Timing:
     rollup_ms: list[float]
 
 
-def _percentile(samples: list[float], share: float) -> float:
+def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
@@ -111,7 +111,7 @@ def query_table(timings: list[Timing]) -> Table:
         # Wrapped, not cut with an ellipsis: the names must survive an 80-column pipe.
         table.add_column(header, justify="left" if header == "query" else "right", overflow="fold")
     for t in timings:
-        raw95, roll95 = _percentile(t.raw_ms, 0.95), _percentile(t.rollup_ms, 0.95)
+        raw95, roll95 = percentile(t.raw_ms, 0.95), percentile(t.rollup_ms, 0.95)
         table.add_row(
             t.label,
             f"{statistics.median(t.raw_ms):.1f}",

@@ -103,6 +103,38 @@ def _bench_queries(url: str, runs: int, batch: int) -> None:
     out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
 
 
+@bench_app.command("growth")
+def bench_growth_command(
+    profiles: Annotated[
+        str, typer.Option(help="Comma-separated profiles, smallest first.")
+    ] = "load,scale",
+    runs: Annotated[int, typer.Option(min=3, help="Timed runs per query.")] = 9,
+    seed_value: Annotated[int, typer.Option("--seed", help="Seed of every profile.")] = 1,
+) -> None:
+    """Per profile, on one server: seed time, each query's p50/p95, refresh --full, forgetting
+    the heaviest student; with the growth from one profile to the next."""
+    from seeds.profiles import get_profile  # noqa: PLC0415
+    from vedb.bench import growth  # noqa: PLC0415 -- ops extra (numpy)
+    from vedb.seed.load import SeedRefused  # noqa: PLC0415
+
+    names = [p.strip() for p in profiles.split(",") if p.strip()]
+    if len(names) < 2:
+        raise fail(f"--profiles needs two profiles or more to show growth, not {profiles!r}")
+    url = database_url(load_settings())
+    try:
+        for name in names:
+            get_profile(name)  # every name is checked before the first seed
+        figures = [growth.measure(url, name, seed_value, runs, err) for name in names]
+    except (ValueError, SeedRefused) as exc:  # a ForgetError is a ValueError
+        raise fail(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    with psycopg.connect(url) as conn:
+        out.print(growth.describe_server(conn))
+    out.print(growth.query_table(figures))
+    out.print(growth.cost_table(figures))
+
+
 def _database_and_redis() -> tuple[str, str]:
     """VEDB_DATABASE_URL and VEDB_REDIS_URL, or the running stack's: what the API benches use."""
     settings = load_settings()

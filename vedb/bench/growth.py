@@ -1,0 +1,144 @@
+"""`vedb bench growth`: how each cost grows with the data, on one server and in one run.
+
+For each profile in turn: seed it into a scratch database (timed: migrations, generation,
+COPY, keys, rollups), time every query uncached (p50/p95, the rollups as the API reads them),
+time `vedb refresh --full`, and forget the heaviest student; then drop the database. The
+tables print each figure per profile and the ratio from one profile to the next.
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from vedb.analytics import erasure, rollups
+from vedb.analytics.catalog import load_catalog
+from vedb.analytics.params import validate
+from vedb.bench.queries import cases, percentile, run_times_ms
+from vedb.bench.seed import seeded_scratch
+from vedb.settings import Settings
+
+# The student with the most events, as forget_user's worst case.
+HEAVIEST = """
+SELECT a.user_id, a.events
+FROM analytics.user_activity AS a
+JOIN learning.users AS u ON u.id = a.user_id
+WHERE NOT EXISTS (SELECT FROM learning.courses AS c WHERE c.teacher_id = u.id)
+ORDER BY a.events DESC, a.user_id
+LIMIT 1
+"""
+COUNTS = """
+SELECT (SELECT count(*) FROM analytics.behavior_log), (SELECT count(*) FROM learning.users)
+"""
+
+
+@dataclass(frozen=True)
+class ProfileFigures:
+    profile: str
+    events: int
+    users: int
+    seed_s: float
+    query_ms: dict[str, list[float]]  # query label -> samples
+    refresh_full_s: float
+    forgotten: erasure.Forgotten | None
+    forgotten_events: int
+
+
+def measure(
+    server_url: str, profile: str, seed: int, runs: int, console: Console | None
+) -> ProfileFigures:
+    """Seeds ``profile`` into a scratch database on ``server_url``, measures it, drops it."""
+    catalog = load_catalog(Settings().queries_dir)
+    say: Callable[[str], None] = console.print if console else (lambda _: None)
+    started = time.perf_counter()
+    with seeded_scratch(server_url, profile, seed, console, prefix="vedb_bench_growth") as (db, _):
+        seed_s = time.perf_counter() - started
+        with psycopg.connect(db, autocommit=True) as conn:
+            events, users = _row(conn, COUNTS)
+            query_ms: dict[str, list[float]] = {}
+            for name, params in cases(conn):
+                # The busiest user or course differs by profile: the label names the role.
+                label = f"{name}, busiest {' and '.join(params)}" if params else name
+                say(f"  {profile}: timing {label}")
+                query = catalog[name]
+                query_ms[label] = run_times_ms(conn, query.sql, validate(query, params), runs)
+            say(f"  {profile}: vedb refresh --full")
+            refresh_s = rollups.refresh(conn, full=True).seconds
+            heaviest = conn.execute(HEAVIEST).fetchone()
+            forgotten, forgotten_events = None, 0
+            if heaviest is not None:
+                say(f"  {profile}: forgetting user {heaviest[0]} ({heaviest[1]:,} events)")
+                forgotten, forgotten_events = erasure.forget(conn, heaviest[0]), heaviest[1]
+    return ProfileFigures(
+        profile, events, users, seed_s, query_ms, refresh_s, forgotten, forgotten_events
+    )
+
+
+def describe_server(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute(
+        "SELECT current_setting('server_version'), current_setting('shared_buffers'),"
+        " current_setting('fsync'), current_setting('synchronous_commit')"
+    ).fetchone()
+    version, buffers, fsync, commit = row if row else ("?", "?", "?", "?")
+    return (
+        f"PostgreSQL {version}, shared_buffers {buffers}, fsync {fsync}, "
+        f"synchronous_commit {commit}; every profile seeded into a scratch database and dropped"
+    )
+
+
+def _row(conn: psycopg.Connection[Any], query: str) -> tuple[int, int]:
+    row = conn.execute(query).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _ratio(later: float, earlier: float) -> str:
+    return f"{later / earlier:.2f}x" if earlier > 0 else "-"
+
+
+def query_table(figures: list[ProfileFigures]) -> Table:
+    table = Table(title="Queries, uncached, as the API reads them (ms): p50 / p95, and p95 growth")
+    table.add_column("query", overflow="fold")
+    for f in figures:
+        table.add_column(f"{f.profile} p50/p95", justify="right")
+    for earlier, later in itertools.pairwise(figures):
+        table.add_column(f"{earlier.profile}→{later.profile}", justify="right")
+    for label in figures[0].query_ms:
+        p95 = [percentile(f.query_ms[label], 0.95) for f in figures]
+        cells = [
+            f"{statistics.median(f.query_ms[label]):.2f} / {p:.2f}"
+            for f, p in zip(figures, p95, strict=True)
+        ]
+        cells += [_ratio(b, a) for a, b in itertools.pairwise(p95)]
+        table.add_row(label, *cells)
+    return table
+
+
+def cost_table(figures: list[ProfileFigures]) -> Table:
+    table = Table(title="What grows with the data")
+    table.add_column("measure")
+    for f in figures:
+        table.add_column(f.profile, justify="right")
+    table.add_row("events", *(f"{f.events:,}" for f in figures))
+    table.add_row("users", *(f"{f.users:,}" for f in figures))
+    seeds = (f"{f.seed_s:.1f} s" for f in figures)
+    table.add_row("seed (migrate, generate, load, rollups)", *seeds)
+    table.add_row("vedb refresh --full", *(f"{f.refresh_full_s:.2f} s" for f in figures))
+    table.add_row(
+        "forget the heaviest student",
+        *(
+            f"{f.forgotten.seconds * 1000:.0f} ms ({f.forgotten_events:,} events, "
+            f"{f.forgotten.total:,} rows)"
+            if f.forgotten
+            else "-"
+            for f in figures
+        ),
+    )
+    return table
