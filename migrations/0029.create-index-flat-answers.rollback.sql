@@ -10,3 +10,4 @@ CREATE INDEX CONCURRENTLY IF NOT EXISTS student_summary_low_progress_idx
 DROP INDEX CONCURRENTLY IF EXISTS analytics.student_summary_inactive_since_idx;
 DROP INDEX CONCURRENTLY IF EXISTS analytics.student_summary_low_progress_user_idx;
 DROP INDEX CONCURRENTLY IF EXISTS analytics.course_progress_rank_idx;
+DROP STATISTICS IF EXISTS analytics.student_summary_inactive_since_stats;

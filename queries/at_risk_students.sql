@@ -6,15 +6,40 @@
 -- reads: learning.users, analytics.student_summary
 -- Everyone inactive for the same number of days k scores 0.6 * min(k / (2 * :inactive_days), 1)
 -- plus a term that falls as progress grows. So the answer is the best :limit of a few lists,
--- each in progress order: one per k from :inactive_days to 2 * :inactive_days - 1 (the
--- students last seen on that day), and one for everyone inactive longer (the score no longer
--- grows). Each list gives at most :limit rows from an index, whatever the number of students.
+-- each in progress order from an index: one for everyone inactive 2 * :inactive_days days or
+-- more (their score no longer grows), and one per k below that (the students last seen on
+-- that day). Each list gives at most :limit rows, and a day's list only the rows that can beat
+-- the :limit-th score of the first, whatever the number of students.
 WITH today AS (
     SELECT (now() AT TIME ZONE 'UTC')::date AS day
 ),
+saturated AS (
+    SELECT s.user_id, s.enrolled_courses, s.avg_progress, s.last_active_at,
+           t.day - (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
+               AS days
+    FROM analytics.student_summary AS s
+    CROSS JOIN today AS t
+    WHERE s.avg_progress < 0.5
+      -- The day written out, not read from today: the planner estimates how many qualify
+      -- from the index's statistics, and reads few by day, many in progress order.
+      AND (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
+          <= (now() AT TIME ZONE 'UTC')::date - 2 * :inactive_days
+    ORDER BY s.avg_progress, s.user_id
+    LIMIT :limit
+),
+-- The :limit-th score among the saturated: a bound on the answer's lowest score (none while
+-- there are fewer). A day's student reaches it only with progress up to a bound of that day;
+-- the slack keeps ties that numeric division would round away.
+threshold AS (
+    SELECT CASE WHEN count(*) = :limit THEN 0.6 + 0.4 * (1 - max(avg_progress)) END AS score
+    FROM saturated
+),
 candidates AS (
+    SELECT * FROM saturated
+    UNION ALL
     SELECT c.*
     FROM today AS t
+    CROSS JOIN threshold AS f
     CROSS JOIN generate_series(:inactive_days, 2 * :inactive_days - 1) AS k (days)
     CROSS JOIN LATERAL (
         SELECT s.user_id, s.enrolled_courses, s.avg_progress, s.last_active_at, k.days
@@ -22,19 +47,12 @@ candidates AS (
         WHERE s.avg_progress < 0.5
           AND (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
               = t.day - k.days
+          AND s.avg_progress
+              <= coalesce(1 - (f.score - 0.6 * k.days::numeric / (2 * :inactive_days)) / 0.4
+                          + 0.000000001, 1)
         ORDER BY s.avg_progress, s.user_id
         LIMIT :limit
     ) AS c
-    UNION ALL
-    (SELECT s.user_id, s.enrolled_courses, s.avg_progress, s.last_active_at,
-            t.day - (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
-     FROM analytics.student_summary AS s
-     CROSS JOIN today AS t
-     WHERE s.avg_progress < 0.5
-       AND (coalesce(s.last_active_at, s.first_enrolled_at) AT TIME ZONE 'UTC')::date
-           <= t.day - 2 * :inactive_days
-     ORDER BY s.avg_progress, s.user_id
-     LIMIT :limit)
 ),
 scored AS (
     SELECT c.*,
