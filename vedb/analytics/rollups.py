@@ -1,10 +1,12 @@
-"""The rollup tables (migrations 0016-0017) and the calls that rebuild or catch them up.
+"""The rollup tables (migrations 0016-0017, 0028) and the calls that rebuild or catch them up.
 
 Ingest queues new events (analytics.event_queue), and analytics.fold_pending() folds them
 into the event rollups: the API calls it every second, and :func:`refresh` does too. Triggers
-keep the learning rollups current in every writing transaction. What neither can fold in
-(deleted or rewritten events, a changed role) is queued in analytics.rollup_stale, and
-:func:`refresh` rebuilds the event rollups while that queue is not empty.
+keep the learning rollups current in every writing transaction, and a deleted or rewritten
+event's statement folds its students out and in again (migration 0030). What none of them can
+fold in (a changed role or signup time, a TRUNCATE of the log) is queued in
+analytics.rollup_stale, and :func:`refresh` rebuilds the event rollups while that queue is not
+empty.
 """
 
 from __future__ import annotations
