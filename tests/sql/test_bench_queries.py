@@ -61,3 +61,25 @@ def test_bench_queries_seeds_a_profile_into_a_scratch_database(stack: Stack) -> 
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'vedb_bench%'"
         ).fetchone()
     assert left == (0,)
+
+
+def test_bench_growth_prints_every_figure_per_profile_and_the_ratios(stack: Stack) -> None:
+    url = stack.postgres.url
+    alone = run_vedb("bench", "growth", "--profiles", "demo", url=url)
+    assert alone.returncode == 1
+    assert "--profiles needs two profiles or more to show growth, not 'demo'" in alone.stderr
+    unknown = run_vedb("bench", "growth", "--profiles", "demo,vast", url=url)
+    assert unknown.returncode == 1
+    assert "unknown profile 'vast'" in unknown.stderr
+    result = run_vedb("bench", "growth", "--profiles", "demo,demo", "--runs", "3", url=url)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "p50 / p95, and p95 growth" in out and "demo→demo" in out
+    assert "at_risk_students" in out and "top_courses" in out
+    for measure in ("seed (migrate", "vedb refresh --full", "forget the heaviest"):
+        assert measure in out
+    with psycopg.connect(url, autocommit=True) as conn:
+        left = conn.execute(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'vedb_bench%'"
+        ).fetchone()
+    assert left == (0,)
