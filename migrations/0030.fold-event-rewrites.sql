@@ -116,9 +116,6 @@ BEGIN
         INSERT INTO analytics.rollup_stale (reason) VALUES ('TRUNCATE on analytics.behavior_log');
         RETURN NULL;
     END IF;
-    PERFORM analytics.lock_rollups();
-    -- No ingest may commit events meanwhile: the counted and the refolded sets must agree.
-    LOCK TABLE analytics.event_queue IN EXCLUSIVE MODE;
     IF TG_OP = 'DELETE' THEN
         SELECT array_agg(DISTINCT user_id) INTO touched FROM old_rows;
     ELSE
@@ -126,8 +123,11 @@ BEGIN
         FROM (SELECT user_id FROM old_rows UNION SELECT user_id FROM new_rows) AS u;
     END IF;
     IF touched IS NULL THEN
-        RETURN NULL;
+        RETURN NULL;  -- no row: no lock taken, ingest goes on
     END IF;
+    PERFORM analytics.lock_rollups();
+    -- No ingest may commit events meanwhile: the counted and the refolded sets must agree.
+    LOCK TABLE analytics.event_queue IN EXCLUSIVE MODE;
     -- A rebuild is due anyway, or a user went with their events (a cascade): the full path.
     IF EXISTS (SELECT FROM analytics.rollup_stale)
        OR EXISTS (SELECT FROM unnest(touched) AS t (id)

@@ -116,11 +116,13 @@ def test_unmigrated_database_and_unknown_profile_are_clear_errors(stack: Stack) 
         get_profile("huge")
 
 
-def run_vedb(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+def run_vedb(
+    *args: str, url: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
     return subprocess.run(
         [VEDB, *args],
-        env={**env, "VEDB_DATABASE_URL": url, "COLUMNS": "200"},
+        env={**env, "VEDB_DATABASE_URL": url, "COLUMNS": "200", **(env_extra or {})},
         capture_output=True,
         text=True,
         check=False,

@@ -83,3 +83,22 @@ def test_bench_growth_prints_every_figure_per_profile_and_the_ratios(stack: Stac
             "SELECT count(*) FROM pg_database WHERE datname LIKE 'vedb_bench%'"
         ).fetchone()
     assert left == (0,)
+
+
+def test_bench_ingest_posts_through_the_api_and_waits_for_the_fold(stack: Stack) -> None:
+    for url in seeded_database(stack, "demo"):
+        result = run_vedb(
+            "bench", "ingest", "--events", "2000", "--writers", "4", "--workers", "1",
+            url=url, env_extra={"VEDB_REDIS_URL": stack.redis.url},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert "4 writers posting batches of 500: 2,000 events acknowledged" in result.stdout
+        assert "(0 duplicates)" in result.stdout
+        assert "sustained ingest through the API:" in result.stdout
+        assert "event queue drained" in result.stdout and "not within" not in result.stdout
+        with psycopg.connect(url) as conn:  # the scratch copy took the writes, and is gone
+            counted = conn.execute(
+                "SELECT (SELECT count(*) FROM analytics.behavior_log),"
+                " (SELECT count(*) FROM pg_database WHERE datname LIKE 'vedb_bench%')"
+            ).fetchone()
+        assert counted is not None and counted[0] < 10_000 and counted[1] == 0

@@ -198,3 +198,38 @@ def bench_insights_command(
         f"over {runs} (target: complete within 1000 ms)"
     )
     out.print(f"insights page complete, warm, median: {times.median_ms:.0f} ms")
+
+
+@bench_app.command("ingest")
+def bench_ingest_command(
+    events: Annotated[int, typer.Option(min=1000, help="Events to post in all.")] = 200_000,
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Events per request.")] = 500,
+    writers: Annotated[int, typer.Option(min=1, max=64, help="Concurrent connections.")] = 8,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="API worker processes.")] = 2,
+) -> None:
+    """Sustained ingest through the API on a scratch copy of the database: events/s, and
+    how soon after the last acknowledgement the rollups have folded everything in."""
+    import secrets  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from vedb.bench import ingest as bi  # noqa: PLC0415 -- ops extra
+    from vedb.bench.queries import describe_data, scratch_copy  # noqa: PLC0415
+    from vedb.demo import api_server  # noqa: PLC0415
+
+    url, redis_url = _database_and_redis()
+    token = secrets.token_urlsafe(24)
+    started = datetime.now(UTC)
+    try:
+        with psycopg.connect(url) as conn:
+            described = describe_data(conn)
+        with scratch_copy(url) as copy, api_server(copy, redis_url, token, err, workers) as base:
+            plan = bi.IngestPlan(events, batch, writers)
+            run = bi.bench_ingest(
+                copy, base, token, plan, lambda line: err.print(f"  {line}", highlight=False)
+            )
+    except (bi.IngestBenchError, StackError) as exc:
+        raise fail(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    for line in bi.report(run, described, started):
+        out.print(line, highlight=False)
