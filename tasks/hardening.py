@@ -247,15 +247,21 @@ def hardening() -> None:
         replace='ENABLED="true"',
     )
     # The collector (sysstat-collect.timer) reads ENABLED at each run, so nothing restarts for
-    # it. sysstat.service only marks a boot in the day's file: restarting it raced the timer's
-    # own sadc for that file's lock at a 10-minute mark, and failed a deploy.
+    # it. sysstat.service only marks a boot in the day's file, so it is enabled for the next
+    # boot and never started here: starting (or restarting) it races the timer's own sadc for
+    # that file's lock at a 10-minute mark, and failed a deploy twice (once in CI).
     systemd.service(
         name="Keep sysstat's collector timer running and enabled at boot",
         service="sysstat-collect.timer",
         running=True,
         enabled=True,
     )
-    systemd.service(name="sysstat marks each boot in its log", service="sysstat", enabled=True)
+    systemd.service(
+        name="sysstat marks each boot in its log (from the next boot on)",
+        service="sysstat",
+        running=None,
+        enabled=True,
+    )
     # Debian 12 keeps its sources in sources.list.d (deb822); a package leaves an empty
     # sources.list behind, and lynis 3.0.8 then reports no security repository at all.
     server.shell(

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 import pytest
@@ -30,6 +31,23 @@ needs_local_postgres = pytest.mark.skipif(
 needs_local_redis = pytest.mark.skipif(
     redis_server_binary() is None, reason="needs redis-server on this machine"
 )
+
+
+FIGURES: list[str] = []  # every figure the e2e tests report, repeated in pytest's summary
+
+
+def report(line: str) -> None:
+    """A figure on a line of its own: printed (with -s), and in the summary of every run, so
+    a CI log shows it too."""
+    print(f"\n{line}")
+    FIGURES.append(line)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
 
 
 def _git_status() -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.cluster.lab import Lab, booted_lab, leftovers
+from tests.conftest import report
 from tests.deploy.conftest import DeployRun, run_pyinfra
 from vedb.provision.secrets import DeploySecrets, load_secrets, write_new_secrets
 
@@ -35,23 +36,6 @@ HOST_DATA: dict[str, Any] = {
     "proxy_rate_per_second": 500,
     "proxy_rate_burst": 1000,
 }
-
-
-FIGURES: list[str] = []  # every figure the tests report, repeated in pytest's summary
-
-
-def report(line: str) -> None:
-    """A figure on a line of its own: printed (with -s), and in the summary of every run, so
-    a CI log shows it too."""
-    print(f"\n{line}")
-    FIGURES.append(line)
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if FIGURES:
-        terminalreporter.section("cluster figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
 
 
 @dataclass
@@ -114,6 +98,7 @@ def cluster(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> ClusterDeploy
 @pytest.fixture(scope="package")
 def first_run(cluster: ClusterDeployment) -> DeployRun:
     run = cluster.run()
+    report(f"cluster first deploy's slowest steps: {run.slowest()}")
     # pyinfra's log names the failing step; the JSON after it only lists what came later.
     lines = run.output.splitlines()
     failing = [i for i, line in enumerate(lines) if "Error" in line and line.startswith("    [")]

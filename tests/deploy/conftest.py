@@ -6,14 +6,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import report
 from tests.deploy.testhost import GATEWAY, Guest, booted_host, leftovers
 from vedb.provision.secrets import DeploySecrets, load_secrets, write_new_secrets
 from vedb.settings import REPO_ROOT
@@ -27,6 +29,7 @@ class DeployRun:
     output: str  # pyinfra's log (stderr)
     results: dict[str, Any]  # `--json` results: per operation, the hosts it changed
     seconds: float
+    steps: list[tuple[str, float]] = field(default_factory=list)  # (step, wall seconds), in order
 
     def changed(self) -> list[str]:
         """The operations that changed something (pyinfra's "Success" column)."""
@@ -34,6 +37,11 @@ class DeployRun:
 
     def unchanged(self) -> int:
         return int(self.results.get("totals", {}).get("no_change", 0))
+
+    def slowest(self, count: int = 8) -> str:
+        """The steps that took longest, for a figure line: where a slow deploy spends its time."""
+        ranked = sorted(self.steps, key=lambda step: step[1], reverse=True)[:count]
+        return "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ranked)
 
 
 class Deployment:
@@ -75,9 +83,13 @@ class Deployment:
         return run_pyinfra(self.inventory_file, self.secrets_file)
 
 
+STEP_MARK = "--> Starting operation: "
+
+
 def run_pyinfra(inventory_file: Path, secrets_file: Path, timeout_s: float = 1200) -> DeployRun:
     """`pyinfra --json -y inventory.py deploy.py` from the repository, at the hosts of
-    ``inventory_file`` (VEDB_INVENTORY_FILE)."""
+    ``inventory_file`` (VEDB_INVENTORY_FILE). Its log is read as it comes, so each step's wall
+    time is known (pyinfra runs one step on every host before the next)."""
     env = {
         **os.environ,
         "VEDB_INVENTORY_FILE": str(inventory_file),
@@ -85,22 +97,40 @@ def run_pyinfra(inventory_file: Path, secrets_file: Path, timeout_s: float = 120
     }
     pyinfra = str(Path(sys.executable).parent / "pyinfra")
     started = time.monotonic()
-    result = subprocess.run(
-        [pyinfra, "--json", "-y", "inventory.py", "deploy.py"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout_s,
-        check=False,
-    )
+    command = [pyinfra, "--json", "-y", "inventory.py", "deploy.py"]
+    with subprocess.Popen(
+        command, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        stdout: list[str] = []
+        reader = threading.Thread(target=lambda: stdout.append(process.stdout.read()))  # type: ignore[union-attr]
+        reader.start()
+        # A hung deploy is killed at the bound, and the test fails as subprocess.run's would.
+        killer = threading.Timer(timeout_s, process.kill)
+        killer.start()
+        log: list[str] = []
+        marks: list[tuple[str, float]] = []
+        try:
+            for line in process.stderr:
+                log.append(line)
+                if line.startswith(STEP_MARK):
+                    marks.append((line[len(STEP_MARK) :].strip(), time.monotonic()))
+            returncode = process.wait()
+        finally:
+            killer.cancel()
+            reader.join()
+    ended = time.monotonic()
+    if ended - started >= timeout_s:
+        raise subprocess.TimeoutExpired(command, timeout_s, "".join(stdout), "".join(log))
     try:
-        results = json.loads(result.stdout).get("results") or {}
+        results = json.loads("".join(stdout)).get("results") or {}
     except json.JSONDecodeError:
         results = {}
-    run = DeployRun(
-        result.returncode, result.stderr + result.stdout, results, time.monotonic() - started
-    )
+    steps = [
+        (name, (marks[i + 1][1] if i + 1 < len(marks) else ended) - at)
+        for i, (name, at) in enumerate(marks)
+    ]
+    run = DeployRun(returncode, "".join(log) + "".join(stdout), results, ended - started, steps)
     print(
         f"\npyinfra deploy: exit {run.returncode} in {run.seconds:.1f} s, "
         f"{len(run.changed())} operations changed"
@@ -128,5 +158,6 @@ def deployment(vps: Guest, tmp_path_factory: pytest.TempPathFactory) -> Deployme
 @pytest.fixture(scope="package")
 def first_run(deployment: Deployment) -> DeployRun:
     run = deployment.run()
+    report(f"single-host first deploy: {run.seconds:.0f} s; slowest steps: {run.slowest()}")
     assert run.returncode == 0, run.output[-6000:]
     return run
