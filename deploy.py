@@ -64,4 +64,5 @@ if host.data.monitoring:
         backup_metrics()
     if "monitor" in host.groups:
         monitor_server()
-file_integrity()
+if host.data.file_integrity:
+    file_integrity()

@@ -31,6 +31,12 @@ ssh_port = 22
 # in as themselves and sudo are in sudo).
 ssh_allow_groups = ["root", "sudo"]
 firewall_ssh_new_per_minute = 20
+# Hardening (tasks/hardening.py, every host). The first deploy applies the pending security
+# upgrades at once (the daily unattended-upgrades timer applies later ones; False leaves the
+# first ones to it too, within a day), and ends by recording AIDE's database of the system's
+# files, checked daily (False: no AIDE at all, for a host another file-integrity tool covers).
+security_upgrades_at_deploy = True
+file_integrity = True
 # fail2ban (every host): an address with this many failed SSH logins within 10 minutes is
 # banned for fail2ban_bantime. Never ban these networks (your office, a bastion), as CIDRs.
 fail2ban_maxretry = 5

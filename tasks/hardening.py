@@ -38,9 +38,8 @@ AUDIT_TOOLS = [
     "chkrootkit",
     "fail2ban",
     "python3-systemd",  # fail2ban's journald backend
-    "aide",
-    "aide-common",  # aideinit and the daily check's timer
 ]
+AIDE_PACKAGES = ["aide", "aide-common"]  # aideinit and the daily check's timer
 # AIDE checks the system's files daily (dailyaidecheck.timer), not the data: the databases,
 # backups and caches change all day, and the npm tree and the venv are checked by their
 # lockfile's hashes when the deploy installs them. Without these the first scan takes 2.5 min.
@@ -115,7 +114,7 @@ def _upgrades() -> None:
     server.shell(
         name="Apply the pending security upgrades now (the daily timer does it later)",
         commands=["unattended-upgrade"],
-        _if=lambda: host.get_fact(PendingSecurityUpgrades) > 0,
+        _if=lambda: data.security_upgrades_at_deploy and host.get_fact(PendingSecurityUpgrades) > 0,
     )
 
 
@@ -235,7 +234,7 @@ def hardening() -> None:
     systemd.daemon_reload(name="Reload systemd for acct's condition", _if=acct.did_change)
     apt.packages(
         name="Install the audit tools (PAM modules, debsums, accounting, sysstat, fail2ban, ...)",
-        packages=AUDIT_TOOLS,
+        packages=AUDIT_TOOLS + (AIDE_PACKAGES if data.file_integrity else []),
         no_recommends=True,  # their recommends would bring binutils (a compiler's assembler)
         cache_time=data.apt_cache_seconds,
     )
