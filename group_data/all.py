@@ -64,6 +64,12 @@ backup_retention_diff = 6
 backup_full_schedule = "Sun *-*-* 02:30:00"
 backup_diff_schedule = "Mon..Sat *-*-* 02:30:00"
 
+# Events (analytics.behavior_log, partitioned by UTC month): the refresh timer drops whole
+# months older than the current one and this many before it. The rollups keep what those months
+# counted, so every answer stays; only a full rebuild would lose them (docs/analytics.md).
+# None keeps every event.
+events_retention_months: int | None = None
+
 # Monitoring (tasks/monitor.py): node-exporter on every host, the postgres and redis exporters
 # on db and cache hosts, and Prometheus with Alertmanager on the monitor host (the first api
 # host unless the inventory gives a host the "monitor" role; group_data/monitor.py has its

@@ -79,6 +79,15 @@ BEGIN
     IF to_regprocedure('analytics.forget_user(bigint)') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.forget_user(bigint) TO vedb_app;
     END IF;
+    -- `vedb refresh` makes the event log's next monthly partitions ahead (migration 0031).
+    IF to_regprocedure('analytics.maintain_event_partitions(integer, integer)') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION analytics.maintain_event_partitions(integer, integer) TO vedb_app;
+        PERFORM analytics.maintain_event_partitions();
+    END IF;
+    -- ... and drops the months past events_retention_months, when it is set (migration 0032).
+    IF to_regprocedure('analytics.drop_event_partitions(integer)') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION analytics.drop_event_partitions(integer) TO vedb_app;
+    END IF;
     -- Prometheus's postgres exporter reads the rollups' backlog (migration 0026).
     IF to_regprocedure('analytics.rollup_backlog()') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.rollup_backlog() TO vedb_monitor;

@@ -46,6 +46,7 @@ def _env_file(env_file: str) -> OperationMeta:
             "vedb-api.env.j2",
             root=data.vedb_root,
             pool_max_size=data.api_pool_max_size,
+            events_retention_months=data.events_retention_months,
             **_database_urls(secrets.postgres_app_password.get_secret_value()),
             redis_url=redis_url(
                 secrets.redis_password.get_secret_value(), data.redis_host, data.redis_port

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         ge=0,
         description="fold queued events into the rollups this often, in the API; 0: off",
     )
+    events_retention_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="`vedb refresh` drops the event log's months before the current one and"
+        " this many before it (whole partitions; the rollups keep their history); None: keep all",
+    )
     near_cache_s: float = Field(
         default=1.0, ge=0, description="each worker keeps answers it read this long; 0: off"
     )

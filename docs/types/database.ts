@@ -120,6 +120,13 @@ export interface AnalyticsEnrollmentSummary {
 
 export interface AnalyticsEventQueue {
   id: Int8;
+  occurred_at: Timestamp;
+}
+
+export interface AnalyticsEventRetention {
+  changed_at: Generated<Timestamp>;
+  horizon: Timestamp;
+  only_row: Generated<boolean>;
 }
 
 export interface AnalyticsLessonActivity {
@@ -312,6 +319,7 @@ export interface DB {
   "analytics.course_stops": AnalyticsCourseStops;
   "analytics.enrollment_summary": AnalyticsEnrollmentSummary;
   "analytics.event_queue": AnalyticsEventQueue;
+  "analytics.event_retention": AnalyticsEventRetention;
   "analytics.lesson_activity": AnalyticsLessonActivity;
   "analytics.lesson_learners": AnalyticsLessonLearners;
   "analytics.lesson_progress": AnalyticsLessonProgress;

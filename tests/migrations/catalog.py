@@ -22,7 +22,7 @@ def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
     queries = {
         "schemas": "SELECT nspname FROM pg_namespace WHERE nspname = ANY(%(s)s) ORDER BY 1",
         "relations": """
-            SELECT n.nspname, c.relname, c.relkind
+            SELECT n.nspname, c.relname, c.relkind, c.relispartition
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = ANY(%(s)s) ORDER BY 1, 2""",
         "types": """

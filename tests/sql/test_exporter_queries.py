@@ -54,7 +54,10 @@ def test_the_exporters_queries_run_as_vedb_monitor_and_name_their_columns(
 
 def test_the_backlog_counts_queued_events_and_ages_a_waiting_catch_up(migrated_db: str) -> None:
     with psycopg.connect(migrated_db) as conn:
-        conn.execute("INSERT INTO analytics.event_queue (id) SELECT generate_series(1, 7)")
+        conn.execute(
+            "INSERT INTO analytics.event_queue (id, occurred_at)"
+            " SELECT generate_series(1, 7), now()"
+        )
         conn.execute(
             "INSERT INTO analytics.rollup_stale (reason, queued_at) "
             "VALUES ('test', now() - interval '1 hour')"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from tests.unit.test_provision import STRONG
 from vedb.pgconf import render_postgresql_conf
@@ -24,7 +25,7 @@ from vedb.provision.hostdata import (
 from vedb.provision.operations import identifier
 from vedb.provision.wait_healthy import main as wait_main
 from vedb.provision.wait_healthy import wait_healthy
-from vedb.settings import REPO_ROOT
+from vedb.settings import REPO_ROOT, Settings
 from vedb.templates import render
 
 
@@ -133,6 +134,25 @@ def test_api_unit_runs_unprivileged_from_a_root_only_env_file() -> None:
     )
     assert "NoNewPrivileges=true" in text
     assert "RemoveIPC=true\n" in text
+
+
+def test_api_env_sets_event_retention_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = {
+        "root": "/opt/vedb",
+        "pool_max_size": 10,
+        "database_url": "postgresql://a@b/c",
+        "redis_url": "redis://r",
+        "api_tokens_json": "{}",
+    }
+    assert "RETENTION" not in render("vedb-api.env.j2", **base, events_retention_months=None)
+    text = render("vedb-api.env.j2", **base, events_retention_months=6)
+    assert "\nVEDB_EVENTS_RETENTION_MONTHS=6\n" in text
+    # The API and `vedb refresh` read it so.
+    monkeypatch.setenv("VEDB_EVENTS_RETENTION_MONTHS", "6")
+    assert Settings().events_retention_months == 6
+    monkeypatch.setenv("VEDB_EVENTS_RETENTION_MONTHS", "0")
+    with pytest.raises(ValidationError, match="events_retention_months"):
+        Settings()
 
 
 def test_units_that_run_as_postgres_keep_postgres_ipc() -> None:

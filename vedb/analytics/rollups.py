@@ -54,14 +54,26 @@ class RefreshResult:
     points_corrected: int  # users whose points disagreed with the ledger (full only)
     seconds: float
     last_full: datetime | None
+    partitions_made: int = 0  # the event log's next months, made ahead of ingest
+    partitions_dropped: tuple[str, ...] = ()  # months past events_retention_months
 
 
-def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
+def refresh(
+    conn: psycopg.Connection[Any],
+    *,
+    full: bool,
+    retention_months: int | None = None,
+    discard_dropped_history: bool = False,
+) -> RefreshResult:
     """Rebuilds every rollup (``full``); else folds the queued events in, then rebuilds the
-    event rollups if a change that cannot be folded is queued."""
+    event rollups if a change that cannot be folded is queued. Then makes the event log's next
+    partitions, and drops the months past ``retention_months``. After retention dropped
+    months, a rebuild refuses unless ``discard_dropped_history`` (their history would go)."""
     started = time.perf_counter()
     folded = corrected = 0
     with conn.transaction():
+        if discard_dropped_history:
+            conn.execute("SET LOCAL vedb.discard_dropped_history = 'on'")
         queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
         if full:
             conn.execute("SELECT analytics.rebuild_rollups()")  # reads queued events too
@@ -75,8 +87,37 @@ def refresh(conn: psycopg.Connection[Any], *, full: bool) -> RefreshResult:
         "SELECT max(finished_at) FROM analytics.rollup_runs WHERE kind = 'full'"
     ).fetchone()
     kind = "full" if full else ("catch-up" if queued else "none")
+    made = maintain_partitions(conn)
+    dropped = drop_old_partitions(conn, retention_months) if retention_months else ()
     seconds = time.perf_counter() - started
-    return RefreshResult(kind, int(queued), folded, corrected, seconds, last[0] if last else None)
+    return RefreshResult(
+        kind, int(queued), folded, corrected, seconds, last[0] if last else None, made, dropped
+    )
+
+
+def drop_old_partitions(conn: psycopg.Connection[Any], months: int) -> tuple[str, ...]:
+    """Drops the event log's partitions of the months before the current one and the
+    ``months`` before it (migration 0032); the rollups keep what they counted."""
+    with conn.transaction():
+        exists = "SELECT to_regprocedure('analytics.drop_event_partitions(integer)')"
+        if conn.execute(exists).fetchone() == (None,):
+            return ()
+        conn.execute("SET LOCAL lock_timeout = '2s'")
+        row = conn.execute("SELECT analytics.drop_event_partitions(%s)", (months,)).fetchone()
+        return tuple(row[0]) if row else ()
+
+
+def maintain_partitions(conn: psycopg.Connection[Any]) -> int:
+    """Makes the event log's monthly partitions (migration 0031) from 12 months ago to 3 months
+    on that do not exist yet, so ingest never meets a month without one; 0 on a log that is
+    not partitioned. A new partition briefly locks the whole log, and ingest waits at most
+    lock_timeout for it: a later refresh tries again, with months to spare."""
+    with conn.transaction():
+        exists = "SELECT to_regprocedure('analytics.maintain_event_partitions(integer, integer)')"
+        if conn.execute(exists).fetchone() == (None,):
+            return 0
+        conn.execute("SET LOCAL lock_timeout = '2s'")
+        return _scalar(conn, "SELECT analytics.maintain_event_partitions()")
 
 
 def _scalar(conn: psycopg.Connection[Any], query: str) -> int:
@@ -84,10 +125,17 @@ def _scalar(conn: psycopg.Connection[Any], query: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def refresh_and_invalidate(url: str, settings: Settings, *, full: bool) -> RefreshResult:
+async def refresh_and_invalidate(
+    url: str, settings: Settings, *, full: bool, discard_dropped_history: bool = False
+) -> RefreshResult:
     """:func:`refresh`, then the cached answers that read a rebuilt table miss."""
     with psycopg.connect(url, autocommit=True) as conn:
-        result = refresh(conn, full=full)
+        result = refresh(
+            conn,
+            full=full,
+            retention_months=settings.events_retention_months,
+            discard_dropped_history=discard_dropped_history,
+        )
     if result.kind != "none" and settings.redis_url:
         client = redis_client(settings.redis_url, settings.redis_timeout_s)
         try:

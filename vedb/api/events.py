@@ -67,7 +67,9 @@ INSERT = """
          payload)
     SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::uuid[], %s::text[], %s::bigint[],
                          %s::bigint[], %s::timestamptz[], %s::jsonb[])
-    ON CONFLICT (client_event_id) WHERE client_event_id IS NOT NULL DO NOTHING
+    -- The log is partitioned by month (migration 0031), so its unique key holds occurred_at
+    -- too; a retried event carries the same occurred_at and so still meets its first copy.
+    ON CONFLICT (client_event_id, occurred_at) WHERE client_event_id IS NOT NULL DO NOTHING
     RETURNING 1
 """
 
@@ -101,6 +103,12 @@ async def ingest(batch: EventBatch, request: Request) -> IngestResult:
             accepted = len(await cursor.fetchall())
     except (psycopg.errors.ForeignKeyViolation, psycopg.errors.CheckViolation) as exc:
         # The whole batch is refused: nothing is half-applied.
+        if (exc.diag.message_primary or "").startswith("no partition of relation"):
+            raise _refused(
+                "batch refused: an event's occurred_at is in a month the event log has no"
+                f" partition for ({exc.diag.message_detail})",
+                "occurred_at_out_of_range",
+            ) from exc
         reason = f"batch refused: {exc.diag.message_detail or exc}"
         raise _refused(reason, exc.diag.constraint_name or "integrity") from exc
     # The transaction queued the new events' ids (migration 0023); the API's folder takes them

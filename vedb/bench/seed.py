@@ -113,7 +113,11 @@ def bench_seed(server_url: str, profile: str, seed: int, console: Console | None
         result,
     ):
         with psycopg.connect(seed_db) as conn:
-            row = conn.execute("SELECT pg_relation_size('analytics.behavior_log')").fetchone()
+            # Every partition's heap (the log is partitioned by month, migration 0031).
+            row = conn.execute(
+                "SELECT sum(pg_relation_size(relid))::bigint"
+                " FROM pg_partition_tree('analytics.behavior_log')"
+            ).fetchone()
         events = result.report.table("analytics.behavior_log")
         scale = max(1, round(events.rows / PGBENCH_ROWS_PER_SCALE))
         try:

@@ -96,17 +96,31 @@ def refresh(
     full: Annotated[
         bool, typer.Option("--full", help="Rebuild every rollup from the source tables.")
     ] = False,
+    discard_dropped_history: Annotated[
+        bool,
+        typer.Option(
+            "--discard-dropped-history",
+            help="After retention dropped months of events, rebuild anyway, from the months"
+            " kept: the rollups then forget the dropped months.",
+        ),
+    ] = False,
 ) -> None:
     """Bring the rollups up to date: fold queued events, rebuild what writes queued, or
-    everything (--full)."""
+    everything (--full). Also makes the event log's next monthly partitions, and drops the
+    months past VEDB_EVENTS_RETENTION_MONTHS when it is set."""
     from vedb.analytics.rollups import refresh_and_invalidate  # noqa: PLC0415
 
     settings = load_settings()
     url = database_url(settings)
     try:
-        result = asyncio.run(refresh_and_invalidate(url, settings, full=full))
+        result = asyncio.run(
+            refresh_and_invalidate(
+                url, settings, full=full, discard_dropped_history=discard_dropped_history
+            )
+        )
     except psycopg.Error as exc:
-        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+        hint = f" ({exc.diag.message_hint})" if exc.diag.message_hint else ""
+        raise fail(f"database {redact(url)}: {str(exc).strip()}{hint}") from exc
     if result.folded:
         out.print(f"Folded {result.folded:,} queued event(s) into the rollups.")
     if result.kind == "none":
@@ -115,6 +129,13 @@ def refresh(
         out.print(
             f"Rollups rebuilt ({result.kind}, {result.queued} queued change(s)) "
             f"in {result.seconds:.1f} s."
+        )
+    if result.partitions_made:
+        out.print(f"Made {result.partitions_made} monthly partition(s) of the event log ahead.")
+    if result.partitions_dropped:
+        out.print(
+            f"Dropped {len(result.partitions_dropped)} month(s) of events past retention: "
+            + ", ".join(result.partitions_dropped)
         )
     if result.points_corrected:
         out.print(f"Corrected the points of {result.points_corrected:,} user(s) from the ledger.")

@@ -19,13 +19,15 @@ JOIN pg_namespace AS n ON n.oid = c.relnamespace
 JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type AS t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef AS d ON d.adrelid = c.oid AND d.adnum = a.attnum
-WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v')
+WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
 ORDER BY c.relname, a.attnum
 """
 TABLES = """
 SELECT c.relname, c.relkind, obj_description(c.oid, 'pg_class')
 FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v') ORDER BY c.relname
+-- A partitioned table is documented once, not per partition (the event log's months).
+WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
+ORDER BY c.relname
 """
 CONSTRAINTS = """
 SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid),
@@ -37,7 +39,7 @@ JOIN pg_class AS c ON c.oid = k.conrelid
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
 LEFT JOIN pg_class AS f ON f.oid = k.confrelid
 LEFT JOIN pg_namespace AS fn ON fn.oid = f.relnamespace
-WHERE n.nspname = %s ORDER BY c.relname, k.contype, k.conname
+WHERE n.nspname = %s AND NOT c.relispartition ORDER BY c.relname, k.contype, k.conname
 """
 INDEXES = """
 SELECT c.relname, i.relname, pg_get_indexdef(i.oid)
@@ -45,7 +47,7 @@ FROM pg_index AS x
 JOIN pg_class AS c ON c.oid = x.indrelid
 JOIN pg_class AS i ON i.oid = x.indexrelid
 JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE n.nspname = %s ORDER BY c.relname, i.relname
+WHERE n.nspname = %s AND NOT c.relispartition ORDER BY c.relname, i.relname
 """
 
 

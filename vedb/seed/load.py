@@ -14,11 +14,13 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import psycopg
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
-from vedb.seed import pgcopy
+from vedb.seed import partitions, pgcopy
 from vedb.seed.progress import LoadProgress
 from vedb.seed.tables import Dataset
 
@@ -164,38 +166,73 @@ def _restore_statements(deferred: _Deferred) -> Iterator[tuple[str, sql.Composed
     for table, name, definition in deferred.keys:
         yield name, add(table, name, definition)
     for name, definition in deferred.indexes:
-        yield name.split(".")[-1], sql.SQL(definition)
+        # A partitioned table's index reads "ON ONLY" in the catalog: built so, it would
+        # cover no partition.
+        yield name.split(".")[-1], sql.SQL(definition.replace(" ON ONLY ", " ON ", 1))
     for table, name, definition in deferred.foreign_keys:
         yield name, add(table, name, definition)
 
 
 def _copy_table(
-    conn: Connection, table: str, columns: list[pgcopy.Column], progress: LoadProgress
+    conn: Connection,
+    table: str,
+    columns: list[pgcopy.Column],
+    progress: LoadProgress,
+    into: str | None = None,
+    rows: npt.NDArray[np.intp] | None = None,
 ) -> TableLoad:
+    """COPYs ``columns`` (only ``rows`` of them, if given) into ``into`` (default: ``table``);
+    progress counts against ``table``."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT binary, FREEZE)").format(
-        _qualified(table), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+        _qualified(into or table), sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
     )
-    rows = len(columns[0].values)
+    count = len(columns[0].values) if rows is None else len(rows)
     sent = 0
     started = time.perf_counter()
-    progress.start_table(table, rows)
     cursor = conn.cursor()
     # A worker thread sends each chunk while this one encodes the next.
     with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         copy.write(pgcopy.HEADER)
-        for low in range(0, rows, CHUNK_ROWS):
-            chunk = [_slice(c, low, low + CHUNK_ROWS) for c in columns]
+        for low in range(0, count, CHUNK_ROWS):
+            picked = None if rows is None else rows[low : low + CHUNK_ROWS]
+            chunk = [_slice(c, low, low + CHUNK_ROWS, picked) for c in columns]
             data = pgcopy.encode(chunk)
             copy.write(data)
             sent += len(data)
             progress.advance(table, len(chunk[0].values))
         copy.write(pgcopy.TRAILER)
-    return TableLoad(table, rows, sent + len(pgcopy.HEADER), time.perf_counter() - started)
+    return TableLoad(table, count, sent + len(pgcopy.HEADER), time.perf_counter() - started)
 
 
-def _slice(column: pgcopy.Column, low: int, high: int) -> pgcopy.Column:
-    null = None if column.null is None else column.null[low:high]
-    return pgcopy.Column(column.name, column.kind, column.values[low:high], column.categories, null)
+def _load_table(
+    conn: Connection, table: str, columns: list[pgcopy.Column], progress: LoadProgress
+) -> TableLoad:
+    progress.start_table(table, len(columns[0].values))
+    if not partitions.is_partitioned(conn, table):
+        return _copy_table(conn, table, columns, progress)
+    loads = [
+        _copy_table(conn, table, columns, progress, into=month.partition, rows=month.rows)
+        for month in partitions.months(conn, table, columns)
+    ]
+    return TableLoad(
+        table,
+        sum(load.rows for load in loads),
+        sum(load.bytes for load in loads),
+        sum(load.seconds for load in loads),
+    )
+
+
+def _slice(
+    column: pgcopy.Column, low: int, high: int, picked: npt.NDArray[np.intp] | None = None
+) -> pgcopy.Column:
+    if picked is None:
+        values, null = (
+            column.values[low:high],
+            None if column.null is None else column.null[low:high],
+        )
+    else:
+        values, null = column.values[picked], None if column.null is None else column.null[picked]
+    return pgcopy.Column(column.name, column.kind, values, column.categories, null)
 
 
 def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadReport:
@@ -221,9 +258,12 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
         )
         deferred = _defer_keys_and_indexes(conn, tables)
         for table, columns in dataset.tables.items():
-            report.tables.append(_copy_table(conn, table, columns, progress))
+            report.tables.append(_load_table(conn, table, columns, progress))
         report.copy_seconds = time.perf_counter() - started
         _set_user_triggers(conn, tables, enabled=True)
+        # The seed replaces every event: no month the retention dropped is missing any more.
+        if conn.execute("SELECT to_regclass('analytics.event_retention')").fetchone() != (None,):
+            conn.execute("DELETE FROM analytics.event_retention")
         steps = list(_restore_statements(deferred))
         steps.append(("rollups", sql.SQL("SELECT analytics.rebuild_rollups()")))
         progress.start_indexes(len(steps))

@@ -1,0 +1,210 @@
+"""The event log partitioned by month (migration 0031): the move of an existing log and its
+rollback keep every event and every answer; ingest stays idempotent across months, touches
+one partition per month, and refuses a month without one; `vedb refresh` makes the next ones."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.api.conftest import INGEST, serving
+from tests.conftest import report, seeded_database
+from tests.migrations.test_apply_rollback import yoyo
+from tests.sql.test_rollups import ROLLUP, assert_rollups_equal_raw, param_sets, rows
+from vedb import migrations
+from vedb.analytics import rollups
+from vedb.api.events import INSERT
+from vedb.settings import Settings
+from vedb.stack import Stack
+
+MIGRATION = "0031.partition-behavior-log"
+# Every column of every event, hashed: equal sums mean the same events, none lost or doubled.
+FINGERPRINT = """
+SELECT count(*), sum(id), sum(hashtextextended(concat_ws('|', id, user_id, session_id,
+       event_type, course_id, lesson_id, occurred_at, payload, client_event_id), 0)::numeric)
+FROM analytics.behavior_log
+"""
+MISPLACED = """
+SELECT count(*) FROM analytics.behavior_log
+WHERE tableoid::regclass::text
+      <> 'analytics.behavior_log_' || to_char(occurred_at AT TIME ZONE 'UTC', '"y"YYYY"m"MM')
+"""
+
+
+def scalar(url: str, query: str) -> Any:
+    with psycopg.connect(url) as conn:
+        row = conn.execute(query).fetchone()
+        return row[0] if row and len(row) == 1 else row
+
+
+def log_kind(url: str) -> str:
+    return str(
+        scalar(url, "SELECT relkind FROM pg_class WHERE oid = 'analytics.behavior_log'::regclass")
+    )
+
+
+@pytest.fixture(scope="module")
+def load_log(stack: Stack) -> Iterator[str]:
+    yield from seeded_database(stack, "load")
+
+
+def test_the_move_and_its_rollback_keep_every_event_and_answer(load_log: str) -> None:
+    events = scalar(load_log, FINGERPRINT)
+    assert log_kind(load_log) == "p" and events[0] > 500_000
+    assert scalar(load_log, MISPLACED) == 0  # the seeder copied each month into its own
+
+    started = time.perf_counter()
+    rolled_back = yoyo("rollback", "--batch", "--revision", MIGRATION, url=load_log)
+    back_s = time.perf_counter() - started
+    assert rolled_back.returncode == 0, rolled_back.stderr
+    assert log_kind(load_log) == "r"
+    assert scalar(load_log, FINGERPRINT) == events
+    assert assert_rollups_equal_raw(load_log) >= 20
+
+    started = time.perf_counter()
+    applied = migrations.apply_all(load_log)
+    assert applied[0] == MIGRATION  # and those that build on it
+    forward_s = time.perf_counter() - started
+    assert log_kind(load_log) == "p"
+    assert scalar(load_log, FINGERPRINT) == events
+    assert scalar(load_log, MISPLACED) == 0
+    assert assert_rollups_equal_raw(load_log) >= 20
+    # New events continue the ids after the moved ones.
+    top = int(scalar(load_log, "SELECT max(id) FROM analytics.behavior_log"))
+    with psycopg.connect(load_log) as conn:
+        row = conn.execute(
+            "INSERT INTO analytics.behavior_log (user_id, session_id, event_type, occurred_at)"
+            " SELECT min(id), gen_random_uuid(), 'LOGIN', now() FROM learning.users RETURNING id"
+        ).fetchone()
+        assert row is not None and row[0] > top
+        conn.rollback()
+    report(
+        f"0031 on load ({events[0]:,} events, test stack): partitioned in {forward_s:.1f} s, "
+        f"rolled back in {back_s:.1f} s"
+    )
+
+
+def answers(url: str, sets: list[tuple[str, dict[str, object]]]) -> list[Any]:
+    with psycopg.connect(url) as conn:
+        return [(name, params, rows(conn, ROLLUP[name], params)) for name, params in sets]
+
+
+def test_months_past_retention_go_and_every_answer_stays(load_log: str) -> None:
+    with psycopg.connect(load_log) as conn:
+        sets = param_sets(conn)  # picked from the log: the same ones after the drop
+    before = answers(load_log, sets)
+    events = scalar(load_log, FINGERPRINT)[0]
+    with psycopg.connect(load_log, autocommit=True) as conn:
+        months = conn.execute(
+            "SELECT count(DISTINCT tableoid) FROM analytics.behavior_log"
+        ).fetchone()
+        # Keep last month and this one: the seed's earlier months go.
+        result = rollups.refresh(conn, full=False, retention_months=1)
+        assert months is not None and 0 < len(result.partitions_dropped) < months[0] + 12
+        horizon = conn.execute("SELECT horizon FROM analytics.event_retention").fetchone()
+        assert horizon is not None
+        assert conn.execute(
+            "SELECT count(*) FROM analytics.behavior_log WHERE occurred_at < %s", horizon
+        ).fetchone() == (0,)
+        # Nothing made again before the horizon, and a second pass drops nothing.
+        again = rollups.refresh(conn, full=False, retention_months=1)
+        assert (again.partitions_made, again.partitions_dropped) == (0, ())
+    kept = scalar(load_log, FINGERPRINT)[0]
+    assert 0 < kept < events
+    assert answers(load_log, sets) == before
+
+    # A rebuild would count the months kept only: refused, unless told to.
+    with psycopg.connect(load_log, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="retention"):
+            rollups.refresh(conn, full=True)
+        rollups.refresh(conn, full=True, discard_dropped_history=True)
+    assert assert_rollups_equal_raw(load_log) >= 20  # the raw references read the kept log
+    report(f"retention on load: {events - kept:,} of {events:,} events dropped with their months")
+
+
+def _event(at: datetime, client_id: uuid.UUID) -> dict[str, Any]:
+    return {
+        "client_event_id": str(client_id),
+        "user_id": 1,
+        "session_id": str(uuid.uuid4()),
+        "event_type": "LOGIN",
+        "occurred_at": at.isoformat(),
+    }
+
+
+async def test_ingest_is_idempotent_across_months(fixture_db: str, stack: Stack) -> None:
+    settings = Settings().model_copy(
+        update={
+            "database_url": fixture_db,
+            "redis_url": stack.redis.url,
+            "api_tokens": {"ingest-token": ["ingest"]},
+        }
+    )
+    now = datetime.now(UTC)
+    last_month = now.replace(day=1) - timedelta(days=3)
+    ids = [uuid.uuid4() for _ in range(4)]
+    batch = [_event(last_month, ids[0]), _event(last_month, ids[1])]
+    batch += [_event(now - timedelta(minutes=5), ids[2]), _event(now, ids[3])]
+    async with serving(settings) as (_, client):
+        first = await client.post("/api/events", json={"events": batch}, headers=INGEST)
+        assert first.json() == {"accepted": 4, "duplicates": 0}
+        # The retry (a lost acknowledgement) in another order: each finds its first copy.
+        again = await client.post("/api/events", json={"events": batch[::-1]}, headers=INGEST)
+        assert again.json() == {"accepted": 0, "duplicates": 4}
+
+        old = _event(now - timedelta(days=5 * 366), uuid.uuid4())
+        refused = await client.post("/api/events", json={"events": [old, batch[0]]}, headers=INGEST)
+        assert refused.status_code == 422
+        detail = refused.json()["detail"][0]
+        assert detail["type"] == "occurred_at_out_of_range", detail
+        assert "no partition for" in detail["msg"] and "occurred_at" in detail["msg"], detail
+    with psycopg.connect(fixture_db) as conn:
+        placed = conn.execute(
+            "SELECT tableoid::regclass::text, count(*) FROM analytics.behavior_log"
+            " WHERE client_event_id = ANY(%s) GROUP BY 1 ORDER BY 1",
+            (ids,),
+        ).fetchall()
+    months = sorted({f"analytics.behavior_log_{d:y%Ym%m}" for d in (last_month, now)})
+    assert placed == [(months[0], 2), (months[1], 2)]
+
+
+def test_ingest_of_one_month_touches_one_partition(fixture_db: str) -> None:
+    now = datetime.now(UTC)
+    rows = [_event(now - timedelta(seconds=s), uuid.uuid4()) for s in range(20)]
+    columns = [
+        [str(e["client_event_id"]) for e in rows],
+        [1] * len(rows),
+        [str(e["session_id"]) for e in rows],
+        ["LOGIN"] * len(rows),
+        [None] * len(rows),
+        [None] * len(rows),
+        [datetime.fromisoformat(e["occurred_at"]) for e in rows],
+        ["{}"] * len(rows),
+    ]
+    with psycopg.connect(fixture_db) as conn:
+        found = conn.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {INSERT}", columns).fetchone()
+        conn.rollback()
+    assert found is not None
+    plan = found[0][0]
+    assert plan["Plan"]["Node Type"] == "ModifyTable" and plan["Plan"]["Tuples Inserted"] == 20
+    # Each inserted row's key checks run on the partition that took it: only this month's.
+    touched = {t["Relation"] for t in plan["Triggers"] if t["Trigger Name"].startswith("RI_")}
+    assert touched == {f"behavior_log_{now:y%Ym%m}"}, json.dumps(plan["Triggers"])
+
+
+def test_refresh_makes_the_months_ahead(fixture_db: str) -> None:
+    ahead = datetime.now(UTC).replace(day=1) + timedelta(days=62)
+    partition = f"analytics.behavior_log_{ahead:y%Ym%m}"
+    with psycopg.connect(fixture_db, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {partition}")
+        result = rollups.refresh(conn, full=False)
+        assert result.partitions_made == 1
+        assert conn.execute("SELECT to_regclass(%s)::text", (partition,)).fetchone() == (partition,)
+        assert rollups.refresh(conn, full=False).partitions_made == 0
