@@ -337,10 +337,11 @@ $$;
 REVOKE ALL ON FUNCTION analytics.fold_pending(boolean, bigint) FROM PUBLIC;
 
 ALTER TABLE analytics.event_queue DROP COLUMN occurred_at;
+DROP FUNCTION IF EXISTS analytics.drain_event_queue(bigint);  -- returns the log's rows
 DROP TABLE analytics.behavior_log_partitioned;  -- and every partition
-DROP FUNCTION analytics.maintain_event_partitions(integer, integer);
-DROP FUNCTION analytics.requeue_moved_events();  -- its trigger went with the table
-DROP FUNCTION analytics.create_event_partitions(timestamptz, timestamptz);
+DROP FUNCTION IF EXISTS analytics.maintain_event_partitions(integer, integer);
+DROP FUNCTION IF EXISTS analytics.requeue_moved_events();  -- its trigger went with the table
+DROP FUNCTION IF EXISTS analytics.create_event_partitions(timestamptz, timestamptz);
 
 CREATE OR REPLACE TRIGGER behavior_log_queue_events
     AFTER INSERT ON analytics.behavior_log
