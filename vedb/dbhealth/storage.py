@@ -33,13 +33,19 @@ def invalid_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
 
 
 def unused_indexes(conn: Connection, t: Thresholds) -> list[Finding]:
+    # A partitioned table's index counts as one, its partitions' scans and sizes summed: an
+    # old month nobody reads is no unused index while the index serves the newer ones.
     rows = query_rows(
         conn,
-        "SELECT s.schemaname || '.' || s.indexrelname, pg_relation_size(s.indexrelid)"
-        " FROM pg_stat_user_indexes AS s JOIN pg_index AS i ON i.indexrelid = s.indexrelid"
-        " WHERE s.idx_scan = 0 AND NOT i.indisunique AND NOT i.indisprimary"
-        " AND NOT EXISTS (SELECT FROM pg_constraint AS k WHERE k.conindid = s.indexrelid)"
-        " ORDER BY 2 DESC, 1",
+        "WITH s AS (SELECT coalesce(p.inhparent, s.indexrelid) AS idx, s.idx_scan,"
+        " pg_relation_size(s.indexrelid) AS size FROM pg_stat_user_indexes AS s"
+        " LEFT JOIN pg_inherits AS p ON p.inhrelid = s.indexrelid)"
+        " SELECT n.nspname || '.' || c.relname, sum(s.size)::bigint FROM s"
+        " JOIN pg_index AS i ON i.indexrelid = s.idx JOIN pg_class AS c ON c.oid = s.idx"
+        " JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+        " WHERE NOT i.indisunique AND NOT i.indisprimary"
+        " AND NOT EXISTS (SELECT FROM pg_constraint AS k WHERE k.conindid = s.idx)"
+        " GROUP BY 1 HAVING sum(s.idx_scan) = 0 ORDER BY 2 DESC, 1",
     )
     return [
         Finding(
