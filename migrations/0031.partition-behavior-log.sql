@@ -9,9 +9,10 @@
 -- same partition: ON CONFLICT (client_event_id, occurred_at) does what (client_event_id) did.
 -- There is no default partition: an event outside every partition's month is refused (the
 -- API answers 422), never parked where no retention or index layout reaches it.
--- The event queue carries each event's occurred_at, so the fold's join reads one partition
--- per event instead of probing every partition's key (0023's fold_pending, that join alone
--- changed; 75 ms instead of 174 ms for 20,000 events over 13 partitions, measured).
+-- The event queue carries each event's occurred_at, so the fold reads one partition per
+-- event instead of probing every partition's key (75 ms instead of 174 ms for 20,000 events
+-- over 13 partitions, measured). 0023's fold_pending is restated with its batch read through
+-- analytics.drain_event_queue() below; the rest of it is unchanged.
 -- The events move in this one transaction, under an exclusive lock: nothing is lost or
 -- counted twice, and the rollups, which never see the move, stay as they are.
 -- depends: 0030.fold-event-rewrites

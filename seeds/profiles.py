@@ -50,6 +50,17 @@ PROFILES = {
             enrollments=3.0,
             friends=3.0,
         ),
+        # scale's shape, ten times over; for the benches only (CI never seeds it).
+        Profile(
+            "huge",
+            users=1_000_000,
+            courses=2_000,
+            days=365,
+            events=88_000_000,
+            lessons=(6, 20),
+            enrollments=3.0,
+            friends=3.0,
+        ),
     )
 }
 

@@ -112,8 +112,8 @@ def test_unmigrated_database_and_unknown_profile_are_clear_errors(stack: Stack) 
             seed_database(url, "demo", 1, ANCHOR)
     finally:
         drop_database(url)
-    with pytest.raises(ValueError, match="unknown profile 'huge': choose one of demo, load, scale"):
-        get_profile("huge")
+    with pytest.raises(ValueError, match="unknown profile 'giant': choose one of demo, load, scale, huge"):
+        get_profile("giant")
 
 
 def run_vedb(
@@ -142,8 +142,8 @@ def test_cli_seeds_and_explains_refusals(migrated: str) -> None:
     assert "Traceback" not in refused.stderr
     bad = run_vedb("seed", "--anchor", "yesterday", url=migrated)
     assert bad.returncode == 1 and "--anchor 'yesterday' is not a date" in bad.stderr
-    unknown = run_vedb("seed", "--profile", "huge", url=migrated)
-    assert unknown.returncode == 1 and "unknown profile 'huge'" in unknown.stderr
+    unknown = run_vedb("seed", "--profile", "giant", url=migrated)
+    assert unknown.returncode == 1 and "unknown profile 'giant'" in unknown.stderr
 
 
 def test_generation_is_deterministic_without_a_database() -> None:

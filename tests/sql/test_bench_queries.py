@@ -46,9 +46,9 @@ def test_bench_queries_prints_every_comparison(tuned_demo: str) -> None:
 
 def test_bench_queries_seeds_a_profile_into_a_scratch_database(stack: Stack) -> None:
     url = stack.postgres.url
-    refused = run_vedb("bench", "queries", "--profile", "huge", url=url)
+    refused = run_vedb("bench", "queries", "--profile", "giant", url=url)
     assert refused.returncode == 1
-    assert "unknown profile 'huge': choose one of demo, load, scale" in refused.stderr
+    assert "unknown profile 'giant': choose one of demo, load, scale, huge" in refused.stderr
     result = run_vedb(
         "bench", "queries", "--runs", "3", "--profile", "demo", "--seed", "2", url=url
     )

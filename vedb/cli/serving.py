@@ -24,7 +24,7 @@ from vedb.stack import StackError, detached
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def demo(
     ctx: typer.Context,
-    profile: Annotated[str, typer.Option(help="Seed profile: demo, load or scale.")] = "demo",
+    profile: Annotated[str, typer.Option(help="Seed profile: demo, load, scale or huge.")] = "demo",
     seconds: Annotated[
         int | None,
         typer.Option(min=5, help="Length of the headless locust run (60 s; scale 120 s)."),
