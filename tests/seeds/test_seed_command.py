@@ -112,7 +112,9 @@ def test_unmigrated_database_and_unknown_profile_are_clear_errors(stack: Stack) 
             seed_database(url, "demo", 1, ANCHOR)
     finally:
         drop_database(url)
-    with pytest.raises(ValueError, match="unknown profile 'giant': choose one of demo, load, scale, huge"):
+    with pytest.raises(
+        ValueError, match="unknown profile 'giant': choose one of demo, load, scale, huge"
+    ):
         get_profile("giant")
 
 

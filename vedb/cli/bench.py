@@ -21,7 +21,7 @@ from vedb.stack import StackError, detached
 
 @bench_app.command("seed")
 def bench_seed_command(
-    profile: Annotated[str, typer.Option(help="demo, load, scale or huge (about 100M events: benches only).")] = "load",
+    profile: Annotated[str, typer.Option(help="demo, load, scale or huge.")] = "load",
     seed_value: Annotated[int, typer.Option("--seed")] = 1,
 ) -> None:
     """Seed PROFILE into a scratch database and pgbench -i into another; compare rows/s."""

@@ -24,7 +24,7 @@ from vedb.databases import redact
 
 @app.command()
 def seed(
-    profile: Annotated[str, typer.Option(help="demo, load, scale or huge (about 100M events: benches only).")] = "demo",
+    profile: Annotated[str, typer.Option(help="demo, load, scale or huge.")] = "demo",
     seed_value: Annotated[
         int, typer.Option("--seed", help="Random seed: same seed, same rows.")
     ] = 1,
