@@ -71,15 +71,17 @@ def refresh(
     months, a rebuild refuses unless ``discard_dropped_history`` (their history would go)."""
     started = time.perf_counter()
     folded = corrected = 0
-    with conn.transaction():
-        if discard_dropped_history:
-            conn.execute("SET LOCAL vedb.discard_dropped_history = 'on'")
-        queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
-        if full:
-            conn.execute("SELECT analytics.rebuild_rollups()")  # reads queued events too
-            # The leaderboard's rollup: learning.users.points, the ledger's sum (0024).
+    if full:
+        queued = _rebuild(conn, discard_dropped_history)
+        with conn.transaction():
+            # The leaderboard's rollup: learning.users.points, the ledger's sum (0024). Apart,
+            # so a point awarded during the rebuild does not fail its single snapshot.
             corrected = _scalar(conn, "SELECT gamification.rebuild_user_points()")
-        else:
+    else:
+        with conn.transaction():
+            if discard_dropped_history:
+                conn.execute("SET LOCAL vedb.discard_dropped_history = 'on'")
+            queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
             folded = _scalar(conn, "SELECT analytics.fold_pending()")
             if queued:
                 conn.execute("SELECT analytics.catch_up_rollups()")
@@ -93,6 +95,40 @@ def refresh(
     return RefreshResult(
         kind, int(queued), folded, corrected, seconds, last[0] if last else None, made, dropped
     )
+
+
+def _rebuild(conn: psycopg.Connection[Any], discard_dropped_history: bool) -> int:
+    """Every rollup from the sources, in one snapshot; returns the stale entries it cleared.
+
+    Ingest goes on meanwhile (migration 0033): events committed after the snapshot stay
+    queued and fold once it commits. The rollups' lock is taken before the snapshot, so no
+    fold can commit between the two; folds skip while it is held.
+    """
+    if not conn.autocommit:
+        raise ValueError("a full refresh needs an autocommit connection: it runs its own transactions")
+    if not _has_function(conn, "analytics.hold_rollups()"):  # before migration 0033
+        with conn.transaction():
+            if discard_dropped_history:
+                conn.execute("SET LOCAL vedb.discard_dropped_history = 'on'")
+            queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
+            conn.execute("SELECT analytics.rebuild_rollups()")
+        return queued
+    conn.execute("SELECT analytics.hold_rollups()")
+    try:
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if discard_dropped_history:
+                conn.execute("SET LOCAL vedb.discard_dropped_history = 'on'")
+            queued = _scalar(conn, "SELECT count(*) FROM analytics.rollup_stale")
+            conn.execute("SELECT analytics.rebuild_rollups()")  # reads queued events too
+    finally:
+        conn.execute("SELECT analytics.release_rollups()")
+    return queued
+
+
+def _has_function(conn: psycopg.Connection[Any], signature: str) -> bool:
+    row = conn.execute("SELECT to_regprocedure(%s) IS NOT NULL", (signature,)).fetchone()
+    return bool(row and row[0])
 
 
 def drop_old_partitions(conn: psycopg.Connection[Any], months: int) -> tuple[str, ...]:
