@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -324,3 +326,59 @@ def test_queued_events_are_counted_once_whether_folded_or_rebuilt(fixture_db: st
         conn.execute(insert)
         assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (3,)
     assert assert_rollups_equal_raw(fixture_db) >= 13
+
+
+INDEXES = (
+    "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'analytics'"
+    " AND tablename NOT LIKE 'behavior_log%' ORDER BY 1, 2"
+)
+
+
+def test_ingest_goes_on_while_a_full_refresh_runs(fixture_db: str) -> None:
+    """`vedb refresh --full` reads one snapshot (0033): an event committed meanwhile is not
+    held back, is not rebuilt, stays queued, and folds once the refresh commits."""
+    with psycopg.connect(fixture_db, autocommit=True) as conn:
+        indexes = conn.execute(INDEXES).fetchall()
+        conn.execute("INSERT INTO analytics.rollup_stale (reason) VALUES ('test')")
+        # Holding the stale entry keeps the refresh at its last statement, the queue's DELETE,
+        # after every rollup was rebuilt.
+        with psycopg.connect(fixture_db) as holder:
+            holder.execute("SELECT FROM analytics.rollup_stale FOR UPDATE")
+            with (
+                ThreadPoolExecutor(1) as pool,
+                psycopg.connect(fixture_db, autocommit=True) as refresher,
+            ):
+                pid = refresher.info.backend_pid
+                running = pool.submit(rollups.refresh, refresher, full=True)
+                try:
+                    wait_for_lock_wait(conn, pid)
+                    conn.execute("SET lock_timeout = '2s'")  # a held-back insert fails
+                    conn.execute(
+                        "INSERT INTO analytics.behavior_log (user_id, session_id,"
+                        " event_type, occurred_at) SELECT 1, gen_random_uuid(), 'LOGIN',"
+                        " now() FROM generate_series(1, 4)"
+                    )
+                    conn.execute("RESET lock_timeout")
+                    # The fold skips while the refresh holds the rollups.
+                    skipped = conn.execute("SELECT analytics.fold_pending(false)").fetchone()
+                    assert skipped == (0,)
+                finally:
+                    holder.rollback()  # else a failure would leave the refresh waiting
+                result = running.result(timeout=60)
+        assert result.kind == "full" and result.queued == 1
+        assert conn.execute("SELECT count(*) FROM analytics.event_queue").fetchone() == (4,)
+        assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (4,)
+        # The rebuild dropped the rollups' indexes to fill them, and made the same ones again.
+        assert conn.execute(INDEXES).fetchall() == indexes
+    assert assert_rollups_equal_raw(fixture_db) >= 13
+
+
+def wait_for_lock_wait(conn: psycopg.Connection[Any], pid: int) -> None:
+    for _ in range(300):  # at most 30 s
+        row = conn.execute(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
+        ).fetchone()
+        if row == ("Lock",):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the refresh (backend {pid}) never waited on the held stale entry")

@@ -105,7 +105,9 @@ def _rebuild(conn: psycopg.Connection[Any], discard_dropped_history: bool) -> in
     fold can commit between the two; folds skip while it is held.
     """
     if not conn.autocommit:
-        raise ValueError("a full refresh needs an autocommit connection: it runs its own transactions")
+        raise ValueError(
+            "a full refresh needs an autocommit connection: it runs its own transactions"
+        )
     if not _has_function(conn, "analytics.hold_rollups()"):  # before migration 0033
         with conn.transaction():
             if discard_dropped_history:
