@@ -34,15 +34,22 @@ BIN = Path(sys.executable).parent
 
 @contextmanager
 def api_server(
-    database_url: str, redis_url: str, token: str, console: Console, workers: int = 2
+    database_url: str,
+    redis_url: str,
+    token: str,
+    console: Console,
+    workers: int = 2,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`vedb serve` in the background until the block ends; yields its base URL."""
+    """`vedb serve` in the background until the block ends; yields its base URL.
+    ``settings`` are more VEDB_* variables for it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEDB_")}
     env.update(
         VEDB_DATABASE_URL=database_url,
         VEDB_REDIS_URL=redis_url,
         VEDB_API_TOKENS=json.dumps({token: [ANALYTICS, INGEST]}),
+        **(settings or {}),
     )
     log = Path(REPO_ROOT / "results" / "api.log")
     log.parent.mkdir(exist_ok=True)

@@ -164,6 +164,33 @@ def bench_api_command(
         raise fail(str(exc)) from exc
 
 
+@bench_app.command("endpoints")
+def bench_endpoints_command(
+    runs: Annotated[int, typer.Option(min=1, max=50, help="Timed calls per endpoint.")] = 5,
+) -> None:
+    """Every analytics endpoint through the API, Redis flushed before each call: median ms.
+    Flushes the Redis database it is given."""
+    from vedb.bench.endpoints import (  # noqa: PLC0415 -- ops extra (httpx)
+        EndpointBenchError,
+        endpoint_table,
+        slowest_line,
+        time_endpoints,
+    )
+    from vedb.bench.queries import describe_data  # noqa: PLC0415
+
+    url, redis_url = _database_and_redis()
+    try:
+        with psycopg.connect(url) as conn:
+            described = describe_data(conn)
+        times = time_endpoints(url, redis_url, runs, err)
+    except (EndpointBenchError, StackError) as exc:
+        raise fail(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
+    out.print(endpoint_table(times, runs, described))
+    out.print(slowest_line(times, runs))
+
+
 @bench_app.command("insights")
 def bench_insights_command(
     runs: Annotated[int, typer.Option(min=1, max=100, help="Warm loads to time.")] = 9,
