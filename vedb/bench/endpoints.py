@@ -19,11 +19,9 @@ import redis
 from rich.console import Console
 from rich.table import Table
 
-from vedb.analytics.catalog import load_catalog
 from vedb.api.analytics_routes import PREFIX
 from vedb.bench.queries import cases
 from vedb.demo import api_server
-from vedb.settings import Settings
 
 TIMEOUT_S = 60.0
 
@@ -45,13 +43,12 @@ class EndpointTimes:
 def endpoint_cases(database_url: str) -> list[tuple[str, str, dict[str, object]]]:
     """(label, path, query string) per endpoint: each query's defaults, the busiest user or
     course where it needs one."""
-    catalog = load_catalog(Settings().queries_dir)
     with psycopg.connect(database_url, autocommit=True) as conn:
         found = cases(conn)
     return [
         (
             f"{name} ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else name,
-            f"{PREFIX}{catalog[name].name}",
+            f"{PREFIX}{name}",
             params,
         )
         for name, params in found
