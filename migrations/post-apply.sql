@@ -88,6 +88,10 @@ BEGIN
     IF to_regprocedure('analytics.drop_event_partitions(integer)') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.drop_event_partitions(integer) TO vedb_app;
     END IF;
+    -- ... and reorders the months that ended by student (migration 0034).
+    IF to_regprocedure('analytics.reorder_event_month(regclass)') IS NOT NULL THEN
+        GRANT EXECUTE ON FUNCTION analytics.reorder_event_month(regclass) TO vedb_app;
+    END IF;
     -- Prometheus's postgres exporter reads the rollups' backlog (migration 0026).
     IF to_regprocedure('analytics.rollup_backlog()') IS NOT NULL THEN
         GRANT EXECUTE ON FUNCTION analytics.rollup_backlog() TO vedb_monitor;

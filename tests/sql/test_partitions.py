@@ -96,6 +96,59 @@ def answers(url: str, sets: list[tuple[str, dict[str, object]]]) -> list[Any]:
         return [(name, params, rows(conn, ROLLUP[name], params)) for name, params in sets]
 
 
+# The heap pages one student's events sit on: what forgetting them reads and dirties.
+PAGES_OF_HEAVIEST = """
+SELECT count(DISTINCT (tableoid, (ctid::text::point)[0])) FROM analytics.behavior_log
+WHERE user_id = (SELECT user_id FROM analytics.user_activity ORDER BY events DESC, 1 LIMIT 1)
+"""
+PENDING = "SELECT month_partition::text FROM analytics.event_months_to_reorder()"
+
+
+def test_ended_months_reorder_by_student_and_every_answer_stays(load_log: str) -> None:
+    with psycopg.connect(load_log) as conn:
+        sets = param_sets(conn)
+    before, events = answers(load_log, sets), scalar(load_log, FINGERPRINT)
+    pages = scalar(load_log, PAGES_OF_HEAVIEST)
+    this_month = f"analytics.behavior_log_{datetime.now(UTC):y%Ym%m}"
+    with psycopg.connect(load_log, autocommit=True) as conn:
+        pending = [month for (month,) in conn.execute(PENDING)]
+        assert len(pending) > 2 and this_month not in pending
+        assert pending == sorted(pending, reverse=True)  # newest first
+        # This month still takes events in arrival order: refused, like any other table.
+        for table in (this_month, "learning.users"):
+            with pytest.raises(psycopg.errors.InvalidParameterValue, match="arrival order"):
+                conn.execute("SELECT analytics.reorder_event_month(%s::regclass)", (table,))
+        # `vedb refresh` does one month per run, the newest first ...
+        seen: list[str] = []
+        result = rollups.refresh(conn, full=False, reorder_months=1, on_reorder=seen.append)
+        assert [m.partition for m in result.months_reordered] == seen == pending[:1]
+        # ... and the rest when asked; then there is nothing left to do.
+        rest = rollups.reorder_ended_months(conn, 1_000)
+        assert [m.partition for m in rest] == pending[1:]
+        assert conn.execute(PENDING).fetchall() == []
+        assert rollups.refresh(conn, full=False, reorder_months=5).months_reordered == ()
+    assert scalar(load_log, FINGERPRINT) == events
+    assert answers(load_log, sets) == before
+    assert assert_rollups_equal_raw(load_log) >= 20
+    after = scalar(load_log, PAGES_OF_HEAVIEST)
+    assert after * 4 < pages, (pages, after)
+    seconds = sum(m.seconds for m in (*result.months_reordered, *rest))
+    report(
+        f"reorder on load: {len(pending)} months in {seconds:.1f} s; the heaviest student's"
+        f" events on {after:,} pages instead of {pages:,}"
+    )
+
+
+def test_the_api_login_may_reorder_ended_months(migrated_db: str) -> None:
+    with psycopg.connect(migrated_db) as conn:
+        row = conn.execute(
+            "SELECT has_function_privilege('vedb_app', 'analytics.reorder_event_month(regclass)',"
+            " 'EXECUTE'), has_function_privilege('vedb_readonly',"
+            " 'analytics.reorder_event_month(regclass)', 'EXECUTE')"
+        ).fetchone()
+    assert row == (True, False)
+
+
 def test_months_past_retention_go_and_every_answer_stays(load_log: str) -> None:
     with psycopg.connect(load_log) as conn:
         sets = param_sets(conn)  # picked from the log: the same ones after the drop

@@ -12,6 +12,7 @@ empty.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,6 +57,13 @@ class RefreshResult:
     last_full: datetime | None
     partitions_made: int = 0  # the event log's next months, made ahead of ingest
     partitions_dropped: tuple[str, ...] = ()  # months past events_retention_months
+    months_reordered: tuple[Reordered, ...] = ()  # ended months, now ordered by student
+
+
+@dataclass(frozen=True)
+class Reordered:
+    partition: str
+    seconds: float
 
 
 def refresh(
@@ -64,11 +72,14 @@ def refresh(
     full: bool,
     retention_months: int | None = None,
     discard_dropped_history: bool = False,
+    reorder_months: int = 1,
+    on_reorder: Callable[[str], None] | None = None,
 ) -> RefreshResult:
     """Rebuilds every rollup (``full``); else folds the queued events in, then rebuilds the
     event rollups if a change that cannot be folded is queued. Then makes the event log's next
-    partitions, and drops the months past ``retention_months``. After retention dropped
-    months, a rebuild refuses unless ``discard_dropped_history`` (their history would go)."""
+    partitions, drops the months past ``retention_months``, and reorders up to
+    ``reorder_months`` ended months by student. After retention dropped months, a rebuild
+    refuses unless ``discard_dropped_history`` (their history would go)."""
     started = time.perf_counter()
     folded = corrected = 0
     if full:
@@ -91,9 +102,18 @@ def refresh(
     kind = "full" if full else ("catch-up" if queued else "none")
     made = maintain_partitions(conn)
     dropped = drop_old_partitions(conn, retention_months) if retention_months else ()
+    reordered = reorder_ended_months(conn, reorder_months, on_month=on_reorder)
     seconds = time.perf_counter() - started
     return RefreshResult(
-        kind, int(queued), folded, corrected, seconds, last[0] if last else None, made, dropped
+        kind,
+        int(queued),
+        folded,
+        corrected,
+        seconds,
+        last[0] if last else None,
+        made,
+        dropped,
+        reordered,
     )
 
 
@@ -158,13 +178,54 @@ def maintain_partitions(conn: psycopg.Connection[Any]) -> int:
         return _scalar(conn, "SELECT analytics.maintain_event_partitions()")
 
 
+def reorder_ended_months(
+    conn: psycopg.Connection[Any],
+    limit: int,
+    *,
+    settled: str = "1 day",
+    on_month: Callable[[str], None] | None = None,
+) -> tuple[Reordered, ...]:
+    """CLUSTERs up to ``limit`` months of the event log that ended ``settled`` ago or more and
+    are still in arrival order (migration 0034), newest first, one transaction each, so that
+    each student's events of a month share a few pages. Each holds its month's partition
+    exclusively while it runs; a month another session holds is left for a later run."""
+    if limit <= 0 or not _has_function(conn, "analytics.reorder_event_month(regclass)"):
+        return ()
+    months = conn.execute(
+        "SELECT month_partition::text FROM analytics.event_months_to_reorder(%s::interval)"
+        " LIMIT %s",
+        (settled, limit),
+    ).fetchall()
+    done = []
+    for (partition,) in months:
+        if on_month:
+            on_month(partition)
+        started = time.perf_counter()
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL lock_timeout = '2s'")
+                # Minutes for a month of a big log: bounded by the month, not by a clock.
+                conn.execute("SET LOCAL statement_timeout = 0")
+                conn.execute("SELECT analytics.reorder_event_month(%s::regclass)", (partition,))
+        except psycopg.errors.LockNotAvailable:
+            continue
+        done.append(Reordered(partition, time.perf_counter() - started))
+    return tuple(done)
+
+
 def _scalar(conn: psycopg.Connection[Any], query: str) -> int:
     row = conn.execute(query).fetchone()
     return int(row[0]) if row else 0
 
 
 async def refresh_and_invalidate(
-    url: str, settings: Settings, *, full: bool, discard_dropped_history: bool = False
+    url: str,
+    settings: Settings,
+    *,
+    full: bool,
+    discard_dropped_history: bool = False,
+    reorder_months: int = 1,
+    on_reorder: Callable[[str], None] | None = None,
 ) -> RefreshResult:
     """:func:`refresh`, then the cached answers that read a rebuilt table miss."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -173,6 +234,8 @@ async def refresh_and_invalidate(
             full=full,
             retention_months=settings.events_retention_months,
             discard_dropped_history=discard_dropped_history,
+            reorder_months=reorder_months,
+            on_reorder=on_reorder,
         )
     if result.kind != "none" and settings.redis_url:
         client = redis_client(settings.redis_url, settings.redis_timeout_s)

@@ -104,10 +104,20 @@ def refresh(
             " kept: the rollups then forget the dropped months.",
         ),
     ] = False,
+    reorder_months: Annotated[
+        int,
+        typer.Option(
+            "--reorder-months",
+            min=0,
+            help="Reorder up to this many ended months of the event log by student (one CLUSTER"
+            " each, holding that month's partition meanwhile); 0 skips it.",
+        ),
+    ] = 1,
 ) -> None:
     """Bring the rollups up to date: fold queued events, rebuild what writes queued, or
-    everything (--full). Also makes the event log's next monthly partitions, and drops the
-    months past VEDB_EVENTS_RETENTION_MONTHS when it is set."""
+    everything (--full). Also makes the event log's next monthly partitions, drops the
+    months past VEDB_EVENTS_RETENTION_MONTHS when it is set, and reorders an ended month's
+    events by student, so that one student's events share a few pages."""
     from vedb.analytics.rollups import refresh_and_invalidate  # noqa: PLC0415
 
     settings = load_settings()
@@ -115,7 +125,12 @@ def refresh(
     try:
         result = asyncio.run(
             refresh_and_invalidate(
-                url, settings, full=full, discard_dropped_history=discard_dropped_history
+                url,
+                settings,
+                full=full,
+                discard_dropped_history=discard_dropped_history,
+                reorder_months=reorder_months,
+                on_reorder=lambda month: out.print(f"Reordering {month} by student..."),
             )
         )
     except psycopg.Error as exc:
@@ -137,6 +152,8 @@ def refresh(
             f"Dropped {len(result.partitions_dropped)} month(s) of events past retention: "
             + ", ".join(result.partitions_dropped)
         )
+    for month in result.months_reordered:
+        out.print(f"Reordered {month.partition} by student in {month.seconds:.1f} s.")
     if result.points_corrected:
         out.print(f"Corrected the points of {result.points_corrected:,} user(s) from the ledger.")
     if result.last_full is not None:
