@@ -43,6 +43,9 @@ PERFORMANCE_INDEXES = {
     "user_progress_course_status_idx": "(course_id, status)",
     "users_student_points_idx": "WHERE (role = 'STUDENT'::text)",
     "courses_level_published_idx": "(level, is_published)",
+    # unfold_users takes one student out of the learner rollups by these (0035).
+    "course_learners_user_idx": "analytics.course_learners USING btree (user_id)",
+    "lesson_learners_user_idx": "analytics.lesson_learners USING btree (user_id)",
 }
 
 
