@@ -44,6 +44,14 @@ def test_bench_queries_prints_every_comparison(tuned_demo: str) -> None:
     assert left == (0,)
 
 
+def test_bench_queries_ingest_only_times_ingest_alone(tuned_demo: str) -> None:
+    result = run_vedb("bench", "queries", "--ingest-only", url=tuned_demo)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "profile demo (seed 1, anchor" in out and "with / without" in out
+    assert "raw-table reference vs rollup" not in out and "rollup catch-up" not in out
+
+
 def test_bench_queries_seeds_a_profile_into_a_scratch_database(stack: Stack) -> None:
     url = stack.postgres.url
     refused = run_vedb("bench", "queries", "--profile", "giant", url=url)

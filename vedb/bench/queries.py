@@ -210,9 +210,10 @@ def ingest_table(
         f"{with_rollups:,.0f}",
     )
     table.add_row("with / without", f"{with_rollups / without:.0%}")
-    table.add_row(
-        f"rollup catch-up on one day of {events:,} new events, median of {len(fold_s)}",
-        f"{statistics.median(fold_s):.2f} s",
-    )
-    table.add_row("  each run", ", ".join(f"{s:.2f} s" for s in fold_s))
+    if fold_s:  # not timed with --ingest-only
+        table.add_row(
+            f"rollup catch-up on one day of {events:,} new events, median of {len(fold_s)}",
+            f"{statistics.median(fold_s):.2f} s",
+        )
+        table.add_row("  each run", ", ".join(f"{s:.2f} s" for s in fold_s))
     return table

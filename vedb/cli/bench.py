@@ -51,6 +51,13 @@ def bench_queries_command(
         ),
     ] = None,
     seed_value: Annotated[int, typer.Option("--seed", help="Seed of --profile.")] = 1,
+    ingest_only: Annotated[
+        bool,
+        typer.Option(
+            help="Only what keeping the rollups current costs ingest: on `huge` the raw "
+            "references alone take hours."
+        ),
+    ] = False,
 ) -> None:
     """Each query uncached: raw reference vs rollup, PostgreSQL defaults vs tuned; then the
     cost of keeping the rollups current."""
@@ -60,20 +67,20 @@ def bench_queries_command(
     url = database_url(load_settings())
     try:
         if profile is None:
-            _bench_queries(url, runs, batch)
+            _bench_queries(url, runs, batch, ingest_only=ingest_only)
             return
         with seeded_scratch(url, profile, seed_value, err, prefix="vedb_bench_queries") as (
             scratch,
             _,
         ):
-            _bench_queries(scratch, runs, batch)
+            _bench_queries(scratch, runs, batch, ingest_only=ingest_only)
     except (ValueError, SeedRefused) as exc:
         raise fail(str(exc)) from exc
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
 
 
-def _bench_queries(url: str, runs: int, batch: int) -> None:
+def _bench_queries(url: str, runs: int, batch: int, *, ingest_only: bool) -> None:
     from vedb.bench import queries as bq  # noqa: PLC0415
     from vedb.bench import settings as bs  # noqa: PLC0415
 
@@ -83,21 +90,26 @@ def _bench_queries(url: str, runs: int, batch: int) -> None:
             err.print(f"  timing {label}", highlight=False)
 
         out.print(bq.describe_data(conn))
-        out.print(bq.query_table(bq.time_queries(conn, runs, say)))
-        changed = bs.changed_settings(conn)
-        if changed:
-            timings = bs.time_settings(conn, bq.cases(conn), runs, say)
-            out.print(bs.settings_table(changed, timings))
-        else:
-            err.print(
-                "  PostgreSQL defaults vs tuned: skipped, this server runs PostgreSQL's"
-                " defaults (configure it with `vedb tune`)"
-            )
         day = bq.replay_day(conn)
-        fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
-    err.print("  timing ingest on scratch copies of the database")
+        fold: list[float] = []
+        if not ingest_only:
+            out.print(bq.query_table(bq.time_queries(conn, runs, say)))
+            changed = bs.changed_settings(conn)
+            if changed:
+                timings = bs.time_settings(conn, bq.cases(conn), runs, say)
+                out.print(bs.settings_table(changed, timings))
+            else:
+                err.print(
+                    "  PostgreSQL defaults vs tuned: skipped, this server runs PostgreSQL's"
+                    " defaults (configure it with `vedb tune`)"
+                )
+            fold = bq.one_day_fold(conn, day)  # rolled back: leaves nothing
     rates = {}
     for rollups in (True, False):
+        err.print(
+            f"  timing ingest {'with' if rollups else 'without'} rollups"
+            " on a scratch copy of the database"
+        )
         with bq.scratch_copy(url) as copy:
             rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch)
     out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
