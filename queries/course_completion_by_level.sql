@@ -2,15 +2,14 @@
 -- Enrollments and completed enrollments (every lesson done) per course level, easiest first.
 -- version: 2
 -- cache_ttl: 900
--- reads: learning.courses, analytics.course_progress
+-- reads: analytics.level_progress
 SELECT lv.level,
-       count(c.id) FILTER (WHERE c.is_published) AS published_courses,
-       coalesce(sum(cp.enrollments), 0)::bigint AS enrollments,
-       coalesce(sum(cp.completed), 0)::bigint AS completions,
-       round(sum(cp.completed)::numeric / NULLIF(sum(cp.enrollments), 0), 4)::float8
+       coalesce(sum(p.courses) FILTER (WHERE p.is_published), 0)::bigint AS published_courses,
+       coalesce(sum(p.enrollments), 0)::bigint AS enrollments,
+       coalesce(sum(p.completed), 0)::bigint AS completions,
+       round(sum(p.completed)::numeric / NULLIF(sum(p.enrollments), 0), 4)::float8
            AS completion_rate
 FROM unnest(ARRAY['BEGINNER', 'INTERMEDIATE', 'ADVANCED']) WITH ORDINALITY AS lv (level, position)
-LEFT JOIN learning.courses AS c ON c.level = lv.level
-LEFT JOIN analytics.course_progress AS cp ON cp.course_id = c.id
+LEFT JOIN analytics.level_progress AS p ON p.level = lv.level
 GROUP BY lv.level, lv.position
 ORDER BY lv.position

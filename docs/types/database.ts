@@ -150,6 +150,14 @@ export interface AnalyticsLessonProgress {
   started: Int8;
 }
 
+export interface AnalyticsLevelProgress {
+  completed: Int8;
+  courses: Int8;
+  enrollments: Int8;
+  is_published: boolean;
+  level: string;
+}
+
 export interface AnalyticsRollupRuns {
   finished_at: Generated<Timestamp>;
   id: Generated<Int8>;
@@ -323,6 +331,7 @@ export interface DB {
   "analytics.lesson_activity": AnalyticsLessonActivity;
   "analytics.lesson_learners": AnalyticsLessonLearners;
   "analytics.lesson_progress": AnalyticsLessonProgress;
+  "analytics.level_progress": AnalyticsLevelProgress;
   "analytics.rollup_runs": AnalyticsRollupRuns;
   "analytics.rollup_stale": AnalyticsRollupStale;
   "analytics.student_groups": AnalyticsStudentGroups;

@@ -1,4 +1,4 @@
-"""The rollup tables (migrations 0016-0017, 0028) and the calls that rebuild or catch them up.
+"""The rollup tables (migrations 0016-0017, 0028, 0037) and the calls that rebuild or catch them up.
 
 Ingest queues new events (analytics.event_queue), and analytics.fold_pending() folds them
 into the event rollups: the API calls it every second, and :func:`refresh` does too. Triggers
@@ -44,6 +44,7 @@ ROLLUP_TABLES = (
     "analytics.student_summary",
     "analytics.student_groups",
     "analytics.cohort_sizes",
+    "analytics.level_progress",
 )
 
 
