@@ -136,6 +136,9 @@ def test_cli_seeds_and_explains_refusals(migrated: str) -> None:
     assert ok.returncode == 0, ok.stderr
     assert "Seeded profile 'demo', seed 1, anchor 2026-11-22" in ok.stdout
     assert "analytics.behavior_log" in ok.stdout
+    # Its stderr is a pipe here, as in a log or CI: progress comes as plain lines.
+    assert "COPY analytics.behavior_log: done in" in ok.stderr
+    assert "build 1/" in ok.stderr and ": rollups" in ok.stderr, ok.stderr
     with psycopg.connect(migrated) as conn:
         conn.execute("INSERT INTO learning.users (email, display_name) VALUES ('a@b.vn', 'A')")
     refused = run_vedb("seed", url=migrated)

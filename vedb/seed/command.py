@@ -14,7 +14,7 @@ from rich.table import Table
 from seeds import get_profile
 from vedb.analytics.rollups import ROLLUP_TABLES
 from vedb.seed.load import LoadReport, SeedRefused, load, missing_tables, refusal
-from vedb.seed.progress import LoadProgress, RichProgress, Silent
+from vedb.seed.progress import LineProgress, LoadProgress, RichProgress, Silent
 from vedb.seed.tables import SEEDED_TABLES, Dataset, generate
 
 
@@ -48,7 +48,10 @@ def seed_database(
         conn.commit()  # COPY FREEZE wants no snapshot left over from these checks
 
         started = time.perf_counter()
-        if console:
+        if console and not console.is_terminal:
+            console.print(f"Generating the {profile.name!r} profile (seed {seed}) ...")
+            dataset = generate(profile, seed, anchor)
+        elif console:
             with console.status(f"Generating the {profile.name!r} profile (seed {seed}) ..."):
                 dataset = generate(profile, seed, anchor)
         else:
@@ -57,7 +60,8 @@ def seed_database(
 
         progress: LoadProgress
         if console:
-            with RichProgress(console) as progress:
+            display = RichProgress(console) if console.is_terminal else LineProgress(console)
+            with display as progress:
                 report = load(conn, dataset, progress)
         else:
             report = load(conn, dataset, Silent())
