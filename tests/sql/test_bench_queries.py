@@ -50,6 +50,10 @@ def test_bench_queries_ingest_only_times_ingest_alone(tuned_demo: str) -> None:
     out = result.stdout
     assert "profile demo (seed 1, anchor" in out and "with / without" in out
     assert "raw-table reference vs rollup" not in out and "rollup catch-up" not in out
+    assert "read into memory first" in out  # pg_prewarm, in each scratch copy
+    cold = run_vedb("bench", "queries", "--ingest-only", "--no-warm-up", url=tuned_demo)
+    assert cold.returncode == 0, cold.stderr
+    assert "each copy cold" in cold.stdout and "with / without" in cold.stdout
 
 
 def test_bench_queries_seeds_a_profile_into_a_scratch_database(stack: Stack) -> None:

@@ -454,3 +454,37 @@ def test_the_level_rollup_follows_every_write_to_courses(stack: Stack) -> None:
                 after = rows(conn, level_rows[0], {})
                 assert after == rows(conn, level_rows[1], {}), write
                 assert after != before, write  # each write moved the answer
+
+
+def test_the_fold_updates_the_student_rollups_in_place(stack: Stack) -> None:
+    """Migration 0038: the fold's updates of learner, lesson and student rows are HOT (no
+    index entry, no other page), on the room the full rebuild leaves on every page."""
+    for url in seeded_database(stack, "demo"):
+        with psycopg.connect(url) as conn:
+            # One student in ten sends their latest event again: rows to update. (A fold
+            # that updates most of a page's students at once outruns the room on the page,
+            # which a day's 8 % of `huge`'s students, spread over many folds, does not.)
+            conn.execute(
+                "INSERT INTO analytics.behavior_log (user_id, session_id, event_type,"
+                " course_id, lesson_id, occurred_at)"
+                " SELECT DISTINCT ON (user_id) user_id, session_id, event_type, course_id,"
+                " lesson_id, occurred_at FROM analytics.behavior_log"
+                " WHERE course_id IS NOT NULL AND lesson_id IS NOT NULL AND user_id % 10 = 0"
+                " ORDER BY user_id, occurred_at DESC"
+            )
+            conn.execute("SELECT analytics.fold_pending()")
+            updates = {
+                r[0]: (r[1], r[2])
+                for r in conn.execute(
+                    "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables"
+                    " WHERE schemaname = 'analytics' AND relname IN"
+                    " ('course_learners', 'lesson_learners', 'user_activity')"
+                )
+            }
+            conn.rollback()
+        assert set(updates) == {"course_learners", "lesson_learners", "user_activity"}
+        for table, (updated, hot) in updates.items():
+            # user_activity's rows are ~0.5 kB: its pages have room for two or three new
+            # versions, and one student in ten can still be three on one page.
+            least = 0.75 * updated if table == "user_activity" else updated
+            assert updated >= 5 and hot >= least, (table, updated, hot)

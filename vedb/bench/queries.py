@@ -17,6 +17,7 @@ from rich.table import Table
 
 from vedb.analytics.catalog import load_catalog
 from vedb.analytics.params import validate
+from vedb.analytics.rollups import ROLLUP_TABLES
 from vedb.api.events import INSERT
 from vedb.databases import create_database, database_name, drop_database
 from vedb.settings import Settings
@@ -123,32 +124,73 @@ def query_table(timings: list[Timing]) -> Table:
     return table
 
 
-def replay_day(conn: Connection) -> list[list[Any]]:
-    """The log's last full day, moved to the day after it: a realistic day of new events
-    (the same users, sessions, courses and rhythm), in time order, as ingest's columns."""
+def replay_day(conn: Connection, back: int = 1) -> list[list[Any]]:
+    """The log's last full day (``back`` = 1; 2 is the day before it, and so on), moved to two
+    days after the last full day: a realistic day of new events (the same users, sessions,
+    courses and rhythm), in time order, as ingest's columns."""
     rows = conn.execute(
         """
         WITH last_day AS (
-            SELECT max(day) - 1 AS day FROM analytics.active_students_by_day
+            SELECT max(day) - %(back)s AS day FROM analytics.active_students_by_day
             WHERE active_students > 0
         )
         SELECT gen_random_uuid(), e.user_id, md5(e.session_id::text || 'replay')::uuid,
-               e.event_type, e.course_id, e.lesson_id, e.occurred_at + interval '2 days',
-               e.payload::text
+               e.event_type, e.course_id, e.lesson_id,
+               e.occurred_at + make_interval(days => %(back)s + 1), e.payload::text
         FROM analytics.behavior_log AS e, last_day AS d
         WHERE e.occurred_at >= d.day::timestamp AT TIME ZONE 'UTC'
           AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
         ORDER BY e.occurred_at
-        """
+        """,
+        {"back": back},
     ).fetchall()
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-def ingest_rate(url: str, columns: list[list[Any]], *, rollups: bool, size: int) -> float:
+# What ingest and the fold read and write: the rollups, the queue, the students, and the log's
+# partition of the replayed day (found by its first event), each with its indexes.
+WARM_UP = """
+WITH tables AS (
+    SELECT unnest(%(tables)s::regclass[]) AS oid
+    UNION ALL
+    (SELECT tableoid FROM analytics.behavior_log
+     WHERE occurred_at = (SELECT max(occurred_at) FROM analytics.behavior_log) LIMIT 1)
+)
+SELECT sum(pg_prewarm(r.oid, 'read'))
+FROM (SELECT oid FROM tables
+      UNION ALL
+      SELECT i.indexrelid FROM pg_index AS i JOIN tables AS t ON t.oid = i.indrelid) AS r
+"""
+
+
+def warm_up(conn: Connection) -> int:
+    """Reads what ingest and the fold touch into the OS page cache (pg_prewarm, created in
+    the scratch copy; nothing if it cannot be), as on a server that had been taking events:
+    a fresh copy holds none of it, and a fold on `huge` then reads the rollups from disk at
+    about one random page per student and table, a cold cache's cost rather than the
+    fold's. Returns the pages read."""
+    try:
+        with conn.transaction():
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    except psycopg.errors.InsufficientPrivilege:
+        return 0
+    tables = [*ROLLUP_TABLES, "analytics.event_queue", "learning.users", "learning.courses"]
+    row = conn.execute(WARM_UP, {"tables": tables}).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def ingest_rate(
+    url: str,
+    columns: list[list[Any]],
+    *,
+    rollups: bool,
+    size: int,
+    warm: bool = False,
+) -> float:
     """Rows/s of ingest's INSERT, one committed batch of ``size`` after another, as the API
     does; run on a scratch copy of the database, which the caller drops. With ``rollups``, a
     second connection folds the queue every second, as the API does, and the clock stops
-    when the last event is folded in."""
+    when the last event is folded in. ``warm``: :func:`warm_up` first."""
     rows = len(columns[0])
     stop = threading.Event()
 
@@ -160,6 +202,8 @@ def ingest_rate(url: str, columns: list[list[Any]], *, rollups: bool, size: int)
     with psycopg.connect(url, autocommit=True) as conn, ThreadPoolExecutor(1) as pool:
         if not rollups:
             conn.execute(DISABLE)
+        if warm:
+            warm_up(conn)
         started = time.perf_counter()
         folding = pool.submit(fold_every_second) if rollups else None
         try:
@@ -198,9 +242,20 @@ def one_day_fold(conn: Connection, columns: list[list[Any]], runs: int = 3) -> l
 
 
 def ingest_table(
-    with_rollups: float, without: float, fold_s: list[float], events: int, size: int
+    with_rollups: float,
+    without: float,
+    fold_s: list[float],
+    events: int,
+    size: int,
+    *,
+    warmed: bool = False,
 ) -> Table:
-    table = Table(title="Keeping the rollups current")
+    state = (
+        "each copy's rollups and log partition read into memory first"
+        if warmed
+        else "each copy cold"
+    )
+    table = Table(title=f"Keeping the rollups current ({state})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row(f"ingest rows/s, committed batches of {size}, without rollups", f"{without:,.0f}")

@@ -51,6 +51,14 @@ def bench_queries_command(
         ),
     ] = None,
     seed_value: Annotated[int, typer.Option("--seed", help="Seed of --profile.")] = 1,
+    warm_up: Annotated[
+        bool,
+        typer.Option(
+            help="Before each ingest timing, read the copy's rollups and log partition into "
+            "memory (pg_prewarm), as a server taking events holds them; --no-warm-up times "
+            "a cold scratch copy."
+        ),
+    ] = True,
     ingest_only: Annotated[
         bool,
         typer.Option(
@@ -67,20 +75,20 @@ def bench_queries_command(
     url = database_url(load_settings())
     try:
         if profile is None:
-            _bench_queries(url, runs, batch, ingest_only=ingest_only)
+            _bench_queries(url, runs, batch, ingest_only=ingest_only, warm_up=warm_up)
             return
         with seeded_scratch(url, profile, seed_value, err, prefix="vedb_bench_queries") as (
             scratch,
             _,
         ):
-            _bench_queries(scratch, runs, batch, ingest_only=ingest_only)
+            _bench_queries(scratch, runs, batch, ingest_only=ingest_only, warm_up=warm_up)
     except (ValueError, SeedRefused) as exc:
         raise fail(str(exc)) from exc
     except psycopg.Error as exc:
         raise fail(f"database {redact(url)}: {str(exc).strip()}") from exc
 
 
-def _bench_queries(url: str, runs: int, batch: int, *, ingest_only: bool) -> None:
+def _bench_queries(url: str, runs: int, batch: int, *, ingest_only: bool, warm_up: bool) -> None:
     from vedb.bench import queries as bq  # noqa: PLC0415
     from vedb.bench import settings as bs  # noqa: PLC0415
 
@@ -111,8 +119,8 @@ def _bench_queries(url: str, runs: int, batch: int, *, ingest_only: bool) -> Non
             " on a scratch copy of the database"
         )
         with bq.scratch_copy(url) as copy:
-            rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch)
-    out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch))
+            rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch, warm=warm_up)
+    out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch, warmed=warm_up))
 
 
 @bench_app.command("growth")
