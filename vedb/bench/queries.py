@@ -124,46 +124,45 @@ def query_table(timings: list[Timing]) -> Table:
     return table
 
 
-def replay_day(conn: Connection, back: int = 1) -> list[list[Any]]:
-    """The log's last full day (``back`` = 1; 2 is the day before it, and so on), moved to two
-    days after the last full day: a realistic day of new events (the same users, sessions,
-    courses and rhythm), in time order, as ingest's columns."""
+def replay_day(conn: Connection) -> list[list[Any]]:
+    """The log's last full day, moved to the day after it: a realistic day of new events
+    (the same users, sessions, courses and rhythm), in time order, as ingest's columns."""
     rows = conn.execute(
         """
         WITH last_day AS (
-            SELECT max(day) - %(back)s AS day FROM analytics.active_students_by_day
+            SELECT max(day) - 1 AS day FROM analytics.active_students_by_day
             WHERE active_students > 0
         )
         SELECT gen_random_uuid(), e.user_id, md5(e.session_id::text || 'replay')::uuid,
-               e.event_type, e.course_id, e.lesson_id,
-               e.occurred_at + make_interval(days => %(back)s + 1), e.payload::text
+               e.event_type, e.course_id, e.lesson_id, e.occurred_at + interval '2 days',
+               e.payload::text
         FROM analytics.behavior_log AS e, last_day AS d
         WHERE e.occurred_at >= d.day::timestamp AT TIME ZONE 'UTC'
           AND e.occurred_at < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
         ORDER BY e.occurred_at
-        """,
-        {"back": back},
+        """
     ).fetchall()
     return [list(column) for column in zip(*rows, strict=True)]
 
 
 # What ingest and the fold read and write: the rollups, the queue, the students, and the log's
-# partition of the replayed day (found by its first event), each with its indexes.
+# monthly partitions the replayed events go to (0031's names), each with its indexes.
 WARM_UP = """
 WITH tables AS (
     SELECT unnest(%(tables)s::regclass[]) AS oid
-    UNION ALL
-    (SELECT tableoid FROM analytics.behavior_log
-     WHERE occurred_at = (SELECT max(occurred_at) FROM analytics.behavior_log) LIMIT 1)
+    UNION
+    SELECT to_regclass('analytics.behavior_log_' || to_char(at AT TIME ZONE 'UTC', '"y"YYYY"m"MM'))
+    FROM unnest(%(first_and_last)s::timestamptz[]) AS at
 )
 SELECT sum(pg_prewarm(r.oid, 'read'))
 FROM (SELECT oid FROM tables
       UNION ALL
       SELECT i.indexrelid FROM pg_index AS i JOIN tables AS t ON t.oid = i.indrelid) AS r
+WHERE r.oid IS NOT NULL
 """
 
 
-def warm_up(conn: Connection) -> int:
+def warm_up(conn: Connection, columns: list[list[Any]]) -> int:
     """Reads what ingest and the fold touch into the OS page cache (pg_prewarm, created in
     the scratch copy; nothing if it cannot be), as on a server that had been taking events:
     a fresh copy holds none of it, and a fold on `huge` then reads the rollups from disk at
@@ -175,7 +174,10 @@ def warm_up(conn: Connection) -> int:
     except psycopg.errors.InsufficientPrivilege:
         return 0
     tables = [*ROLLUP_TABLES, "analytics.event_queue", "learning.users", "learning.courses"]
-    row = conn.execute(WARM_UP, {"tables": tables}).fetchone()
+    times = columns[6]  # occurred_at, in time order
+    row = conn.execute(
+        WARM_UP, {"tables": tables, "first_and_last": [times[0], times[-1]]}
+    ).fetchone()
     return int(row[0]) if row and row[0] is not None else 0
 
 
@@ -203,7 +205,7 @@ def ingest_rate(
         if not rollups:
             conn.execute(DISABLE)
         if warm:
-            warm_up(conn)
+            warm_up(conn, columns)
         started = time.perf_counter()
         folding = pool.submit(fold_every_second) if rollups else None
         try:
