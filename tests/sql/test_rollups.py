@@ -369,6 +369,11 @@ INDEXES = (
     "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'analytics'"
     " AND tablename NOT LIKE 'behavior_log%' ORDER BY 1, 2"
 )
+# The rebuild drops course_learner_days' triggers around its insert into course_learners (0040).
+TRIGGERS = (
+    "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid), tgenabled FROM pg_trigger"
+    " WHERE tgrelid::regclass::text LIKE 'analytics.%' AND NOT tgisinternal ORDER BY 1, 2"
+)
 
 
 def test_ingest_goes_on_while_a_full_refresh_runs(fixture_db: str) -> None:
@@ -376,6 +381,8 @@ def test_ingest_goes_on_while_a_full_refresh_runs(fixture_db: str) -> None:
     held back, is not rebuilt, stays queued, and folds once the refresh commits."""
     with psycopg.connect(fixture_db, autocommit=True) as conn:
         indexes = conn.execute(INDEXES).fetchall()
+        triggers = conn.execute(TRIGGERS).fetchall()
+        assert any(name == "course_learner_days_on_insert" for _, name, _, _ in triggers)
         conn.execute("INSERT INTO analytics.rollup_stale (reason) VALUES ('test')")
         # Holding the stale entry keeps the refresh at its last statement, the queue's DELETE,
         # after every rollup was rebuilt.
@@ -407,6 +414,14 @@ def test_ingest_goes_on_while_a_full_refresh_runs(fixture_db: str) -> None:
         assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (4,)
         # The rebuild dropped the rollups' indexes to fill them, and made the same ones again.
         assert conn.execute(INDEXES).fetchall() == indexes
+        # And the triggers it dropped to fill course_learners, which follow a fold again.
+        assert conn.execute(TRIGGERS).fetchall() == triggers
+        conn.execute(
+            "INSERT INTO analytics.behavior_log (user_id, session_id, event_type, course_id,"
+            " occurred_at) SELECT 1, gen_random_uuid(), 'COURSE_VIEW', min(id), now()"
+            " FROM learning.courses"
+        )
+        assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (1,)
     assert assert_rollups_equal_raw(fixture_db) >= 13
 
 
