@@ -17,7 +17,13 @@ import pytest
 from tests.api.conftest import INGEST, serving
 from tests.conftest import report, seeded_database
 from tests.migrations.test_apply_rollback import yoyo
-from tests.sql.test_rollups import ROLLUP, assert_rollups_equal_raw, param_sets, rows
+from tests.sql.test_rollups import (
+    ROLLUP,
+    assert_counters_match_a_recount,
+    assert_rollups_equal_raw,
+    param_sets,
+    rows,
+)
 from vedb import migrations
 from vedb.analytics import rollups
 from vedb.api.events import INSERT
@@ -171,6 +177,21 @@ def test_months_past_retention_go_and_every_answer_stays(load_log: str) -> None:
         assert (again.partitions_made, again.partitions_dropped) == (0, ())
     kept = scalar(load_log, FINGERPRINT)[0]
     assert 0 < kept < events
+    assert answers(load_log, sets) == before
+
+    # A changed role moves the student's days out of the counters, the dropped months' too,
+    # without queueing the rebuild that would refuse (0041); and back in when it changes back.
+    with psycopg.connect(load_log, autocommit=True) as conn:
+        for role in ("TEACHER", "STUDENT"):
+            conn.execute(
+                "UPDATE learning.users SET role = %s WHERE id = (SELECT a.user_id"
+                " FROM analytics.user_day_activity AS a WHERE a.day < %s::date"
+                " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)",
+                (role, horizon[0]),
+            )
+            assert conn.execute("SELECT count(*) FROM analytics.rollup_stale").fetchone() == (0,)
+            assert_counters_match_a_recount(conn)
+        assert rollups.refresh(conn, full=False).kind == "none"
     assert answers(load_log, sets) == before
 
     # A rebuild would count the months kept only: refused, unless told to.

@@ -1,8 +1,8 @@
 """The rollup queries answer exactly what the raw-table references answer.
 
 On the demo and load seeds as seeded; again after events arrive through the API (late ones,
-today's, new users' first ones) and the triggers fold them in; and again after deletes and a
-role change are queued and `vedb refresh` catches up. Also: no rewritten query scans the event
+today's, new users' first ones) and the triggers fold them in; again after deletes, rewrites
+and role changes, each folded by its own statement; and after `vedb refresh` catches up. Also: no rewritten query scans the event
 log, and no window depends on the session's time zone.
 """
 
@@ -328,15 +328,31 @@ async def test_rollups_equal_raw_after_ingest_and_refresh(ingested_db: str, stac
         assert conn.execute("SELECT count(*) FROM analytics.rollup_stale").fetchone() == (0,)
     assert assert_rollups_equal_raw(ingested_db) >= 20
 
+    # A changed role or signup time moves the students' counters in its own statement (0041):
+    # nothing is queued, and the answers are right before any refresh.
+    heaviest = (
+        "(SELECT user_id FROM analytics.behavior_log GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)"
+    )
     with psycopg.connect(ingested_db, autocommit=True) as conn:
+        conn.execute(f"UPDATE learning.users SET role = 'TEACHER' WHERE id = {heaviest}")
+        assert_counters_match_a_recount(conn)
+        # In one statement: the teacher is a student again and another student a teacher,
+        # both signed up a month earlier.
         conn.execute(
-            "UPDATE learning.users SET role = 'TEACHER' WHERE id ="
-            " (SELECT user_id FROM analytics.behavior_log GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1)"
+            "UPDATE learning.users SET role = CASE WHEN role = 'TEACHER' THEN 'STUDENT'"
+            " ELSE 'TEACHER' END, created_at = created_at - interval '1 month'"
+            f" WHERE id IN ({heaviest}, (SELECT min(id) FROM learning.users"
+            " WHERE role = 'STUDENT'))"
         )
-        queued = conn.execute("SELECT count(*) FROM analytics.rollup_stale").fetchone()
-        assert queued is not None and queued[0] >= 1
+        assert_counters_match_a_recount(conn)
+        assert conn.execute("SELECT count(*) FROM analytics.rollup_stale").fetchone() == (0,)
+    assert assert_rollups_equal_raw(ingested_db) >= 20
+
+    # What still queues (a TRUNCATE of the log, a cascade from a deleted user) is caught up.
+    with psycopg.connect(ingested_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO analytics.rollup_stale (reason) VALUES ('test')")
         result = rollups.refresh(conn, full=False)
-        assert (result.kind, result.queued) == ("catch-up", queued[0])
+        assert (result.kind, result.queued) == ("catch-up", 1)
         assert rollups.refresh(conn, full=False).kind == "none"
     assert assert_rollups_equal_raw(ingested_db) >= 20
 
@@ -363,6 +379,26 @@ def test_queued_events_are_counted_once_whether_folded_or_rebuilt(fixture_db: st
         conn.execute(insert)
         assert conn.execute("SELECT analytics.fold_pending()").fetchone() == (3,)
     assert assert_rollups_equal_raw(fixture_db) >= 13
+
+
+# The distinct-student counters, as kept and as recounted from user_day_activity by the rebuild's
+# own function. Zero rows left out: a recount spans every day from the first to the last, the
+# incremental paths drop the rows they bring to zero.
+COUNTERS = (
+    "SELECT day, active_students, active_students_30d FROM analytics.active_students_by_day"
+    " WHERE active_students <> 0 OR active_students_30d <> 0 ORDER BY 1",
+    "SELECT month, active_students FROM analytics.active_students_by_month ORDER BY 1",
+    "SELECT cohort_week, week_number, active_students FROM analytics.cohort_week_activity"
+    " ORDER BY 1, 2",
+)
+
+
+def assert_counters_match_a_recount(conn: psycopg.Connection[Any]) -> None:
+    kept = [conn.execute(q).fetchall() for q in COUNTERS]
+    assert kept[0] and kept[1] and kept[2]
+    with conn.transaction(force_rollback=True):
+        conn.execute("SELECT analytics.rebuild_activity_counters()")
+        assert [conn.execute(q).fetchall() for q in COUNTERS] == kept
 
 
 INDEXES = (

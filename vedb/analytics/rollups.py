@@ -3,8 +3,9 @@
 Ingest queues new events (analytics.event_queue), and analytics.fold_pending() folds them
 into the event rollups: the API calls it every second, and :func:`refresh` does too. Triggers
 keep the learning rollups current in every writing transaction, and a deleted or rewritten
-event's statement folds its students out and in again (migration 0030). What none of them can
-fold in (a changed role or signup time, a TRUNCATE of the log) is queued in
+event's statement folds its students out and in again (migration 0030), and a changed role or
+signup time moves the student's counters (0041). What none of them can fold in (a TRUNCATE of
+the log, a cascade from a deleted user) is queued in
 analytics.rollup_stale, and :func:`refresh` rebuilds the event rollups while that queue is not
 empty.
 """
