@@ -181,6 +181,12 @@ def warm_up(conn: Connection, columns: list[list[Any]]) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+@dataclass(frozen=True)
+class IngestRate:
+    rows_per_s: float
+    pages_warmed: int  # 0: the copy was not warmed (not asked, or pg_prewarm unavailable)
+
+
 def ingest_rate(
     url: str,
     columns: list[list[Any]],
@@ -188,7 +194,7 @@ def ingest_rate(
     rollups: bool,
     size: int,
     warm: bool = False,
-) -> float:
+) -> IngestRate:
     """Rows/s of ingest's INSERT, one committed batch of ``size`` after another, as the API
     does; run on a scratch copy of the database, which the caller drops. With ``rollups``, a
     second connection folds the queue every second, as the API does, and the clock stops
@@ -204,8 +210,7 @@ def ingest_rate(
     with psycopg.connect(url, autocommit=True) as conn, ThreadPoolExecutor(1) as pool:
         if not rollups:
             conn.execute(DISABLE)
-        if warm:
-            warm_up(conn, columns)
+        pages = warm_up(conn, columns) if warm else 0
         started = time.perf_counter()
         folding = pool.submit(fold_every_second) if rollups else None
         try:
@@ -217,7 +222,7 @@ def ingest_rate(
         if folding is not None:
             folding.result()  # re-raises what the folder hit
             conn.execute(FOLD)
-        return rows / (time.perf_counter() - started)
+        return IngestRate(rows / (time.perf_counter() - started), pages)
 
 
 @contextmanager

@@ -120,7 +120,23 @@ def _bench_queries(url: str, runs: int, batch: int, *, ingest_only: bool, warm_u
         )
         with bq.scratch_copy(url) as copy:
             rates[rollups] = bq.ingest_rate(copy, day, rollups=rollups, size=batch, warm=warm_up)
-    out.print(bq.ingest_table(rates[True], rates[False], fold, len(day[0]), batch, warmed=warm_up))
+    warmed = all(rate.pages_warmed > 0 for rate in rates.values())
+    if warm_up and not warmed:
+        err.print(
+            "  warning: the copies were timed cold, not warmed: the database lacks pg_prewarm"
+            " and this login may not create it (a superuser can: CREATE EXTENSION pg_prewarm;"
+            " the copies inherit it)"
+        )
+    out.print(
+        bq.ingest_table(
+            rates[True].rows_per_s,
+            rates[False].rows_per_s,
+            fold,
+            len(day[0]),
+            batch,
+            warmed=warmed,
+        )
+    )
 
 
 @bench_app.command("growth")
