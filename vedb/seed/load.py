@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -205,15 +206,26 @@ def _copy_table(
 
 
 def _load_table(
-    conn: Connection, table: str, columns: list[pgcopy.Column], progress: LoadProgress
+    conn: Connection,
+    table: str,
+    columns: list[pgcopy.Column],
+    progress: LoadProgress,
+    in_time_order: list[str],
 ) -> TableLoad:
+    """COPYs one table; a partitioned one month by month, appending to ``in_time_order``
+    the months not written in student order (not ended yet)."""
     progress.start_table(table, len(columns[0].values))
     if not partitions.is_partitioned(conn, table):
         return _copy_table(conn, table, columns, progress)
-    loads = [
-        _copy_table(conn, table, columns, progress, into=month.partition, rows=month.rows)
-        for month in partitions.months(conn, table, columns)
-    ]
+    # Ended a day ago or more: as analytics.event_months_to_reorder() counts an ended month.
+    settled = datetime.now(UTC) - timedelta(days=1)
+    loads = []
+    for month in partitions.months(conn, table, columns, ended_by=settled):
+        loads.append(
+            _copy_table(conn, table, columns, progress, into=month.partition, rows=month.rows)
+        )
+        if not month.by_student:
+            in_time_order.append(month.partition)
     return TableLoad(
         table,
         sum(load.rows for load in loads),
@@ -257,8 +269,9 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
             )
         )
         deferred = _defer_keys_and_indexes(conn, tables)
+        in_time_order: list[str] = []  # months of the event log not written by student
         for table, columns in dataset.tables.items():
-            report.tables.append(_load_table(conn, table, columns, progress))
+            report.tables.append(_load_table(conn, table, columns, progress, in_time_order))
         report.copy_seconds = time.perf_counter() - started
         _set_user_triggers(conn, tables, enabled=True)
         # The seed replaces every event: no month the retention dropped is missing any more.
@@ -271,6 +284,7 @@ def load(conn: Connection, dataset: Dataset, progress: LoadProgress) -> LoadRepo
             progress.index_step(name)
             conn.execute(statement)
         _sync_identities(conn, tables)
+        partitions.mark_reordered(conn, in_time_order)
         for table in tables:
             conn.execute(sql.SQL("ANALYZE {}").format(_qualified(table)))
         report.index_seconds = time.perf_counter() - started - report.copy_seconds
