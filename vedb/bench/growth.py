@@ -2,9 +2,10 @@
 
 For each profile in turn: seed it into a scratch database (timed: migrations, generation,
 COPY, keys, rollups), time every query uncached (p50/p95, the rollups as the API reads them),
-time `vedb refresh --full`, forget the heaviest student in a dry run while the log is in
-arrival order, reorder the months that ended by student (migration 0034, as `vedb refresh`
-does a month at a time), and forget them for real; then drop the database. The tables print
+time `vedb refresh --full`, forget the heaviest student in a dry run on the log as seeded (the
+seed writes ended months by student already), reorder any ended month still in arrival order
+(migration 0034, as `vedb refresh` does a month at a time), and forget them for real; then
+drop the database. The tables print
 each figure per profile and the ratio from one profile to the next.
 """
 
@@ -81,7 +82,7 @@ def measure(
             forgotten = unordered = None
             forgotten_events = 0
             if heaviest is not None:
-                say(f"  {profile}: forgetting user {heaviest[0]} in a dry run (arrival order)")
+                say(f"  {profile}: forgetting user {heaviest[0]} in a dry run (as seeded)")
                 unordered = erasure.forget(conn, heaviest[0], dry_run=True)
             reordered = rollups.reorder_ended_months(
                 conn, REORDER_ALL, on_month=lambda p: say(f"  {profile}: reordering {p}")
@@ -153,18 +154,18 @@ def cost_table(figures: list[ProfileFigures]) -> Table:
     table.add_row("seed (migrate, generate, load, rollups)", *seeds)
     table.add_row("vedb refresh --full", *(f"{f.refresh_full_s:.2f} s" for f in figures))
     table.add_row(
-        "forget the heaviest student, dry run, log in arrival order",
+        "forget the heaviest student, dry run, as seeded",
         *(_forgot(f.forgotten_unordered, f.forgotten_events) for f in figures),
     )
     table.add_row(
-        "reorder the ended months by student",
+        "reorder ended months still in arrival order",
         *(
             f"{sum(m.seconds for m in f.reordered):.1f} s ({len(f.reordered)} months)"
             for f in figures
         ),
     )
     table.add_row(
-        "forget the heaviest student, months reordered",
+        "forget the heaviest student, for real",
         *(_forgot(f.forgotten, f.forgotten_events) for f in figures),
     )
     return table
