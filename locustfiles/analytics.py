@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 # Locust puts the locustfile's directory on sys.path: the gate travels with this file.
 from gate import CacheCounter, Targets, evaluate, percentile, text_table
 from gevent.lock import Semaphore
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, between, events, runners, task
 from locust.env import Environment
 
 CACHE = CacheCounter()
@@ -53,6 +53,20 @@ def _arguments(parser: Any) -> None:
         help="cache hit rate to beat, 0..1, counted from X-Cache",
     )
     parser.add_argument("--max-failures", type=int, default=Targets.max_failures)
+    parser.add_argument(
+        "--worker-liveness-s",
+        type=int,
+        default=runners.HEARTBEAT_LIVENESS,
+        help="distributed runs: seconds of missed heartbeats before the master counts a worker"
+        " gone (locust's default 3; a starved machine's workers can stall longer)",
+    )
+
+
+@events.init.add_listener
+def _liveness(environment: Environment, **_: Any) -> None:
+    # The master reads this module-level setting each time a worker's heartbeat arrives.
+    if isinstance(environment.runner, runners.MasterRunner) and environment.parsed_options:
+        runners.HEARTBEAT_LIVENESS = environment.parsed_options.worker_liveness_s
 
 
 @events.request.add_listener
